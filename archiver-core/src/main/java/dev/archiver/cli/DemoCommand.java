@@ -1,0 +1,122 @@
+package dev.archiver.cli;
+
+import static dev.archiver.config.ArchiverConfigKeys.*;
+
+import dev.archiver.commit.CommitLog;
+import dev.archiver.commit.CommitManifest;
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigLoader;
+import dev.archiver.datagen.DataGenerator;
+import dev.archiver.datagen.EventGenerator;
+import dev.archiver.engine.ArchiverEngine;
+import dev.archiver.kafka.LocalKafka;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+
+/**
+ * {@code demo}: the whole product on one machine. Starts a local broker, produces events with a spike and 1%
+ * malformed ones, archives them with {@code available-now} to a local directory and prints what landed where.
+ */
+final class DemoCommand implements Command {
+  static final String TOPIC_NAME = "demo-events";
+
+  @Override
+  public String name() {
+    return "demo";
+  }
+
+  @Override
+  public String summary() {
+    return "start a local broker, generate events, archive them to ./demo-output and print a summary";
+  }
+
+  @Override
+  public Options options() {
+    return new Options()
+        .addOption(Flags.value("events", "N", "events to generate (default 50000)"))
+        .addOption(Flags.value("output", "DIR", "archive directory, emptied first (default ./demo-output)"))
+        .addOption(Flags.value("max-records-per-batch", "N", "intake limit per batch (default 10000)"));
+  }
+
+  @Override
+  public int run(CommandLine line, CliContext context) throws IOException {
+    long events = Flags.longValue(line, "events", 50_000);
+    Path output = Path.of(Flags.string(line, "output").orElse("demo-output")).toAbsolutePath();
+    Path kafkaDir = context.home().resolve(".archiver/demo-kafka");
+    deleteRecursively(output);
+    deleteRecursively(kafkaDir);
+    ArchiverEngine engine = context.engine().get();
+    PrintStream out = context.out();
+    out.println("demo: starting a local Kafka broker ...");
+    try (LocalKafka kafka = LocalKafka.start(new LocalKafka.Settings(context.brokerClasspath(), kafkaDir, 0, 0, 4),
+        Duration.ofSeconds(90))) {
+      DataGenerator.Plan plan = new DataGenerator.Plan(TOPIC_NAME, events, 0, 0.01, events * 2 / 5, 5,
+          events / 5, 7);
+      DataGenerator.Result produced = DatagenCommand.generate(kafka.bootstrapServers(), plan, 4);
+      out.printf("demo: produced %d events (%d malformed, a 5x spike from event %d) to %s%n", produced.sent(),
+          produced.malformed(), plan.spikeAt(), TOPIC_NAME);
+      ArchiverConfig config = config(kafka.bootstrapServers(), output,
+          Flags.longValue(line, "max-records-per-batch", 10_000));
+      RunCommand.validate(engine, config);
+      out.println("demo: archiving with trigger available-now to " + output + " ...");
+      engine.run(config, List.of());
+      return summary(out, config, engine.commitLog(config.output().path(), Map.of()), produced.sent());
+    }
+  }
+
+  static ArchiverConfig config(String bootstrap, Path output, long maxRecordsPerBatch) {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put(BOOTSTRAP_SERVERS.name(), bootstrap);
+    values.put(TOPIC.name(), TOPIC_NAME);
+    values.put(OUTPUT_PATH.name(), output.toString());
+    values.put(SCHEMA_DDL.name(), EventGenerator.SCHEMA_DDL);
+    values.put(EVENT_TIME_COLUMN.name(), "event_time");
+    values.put(REQUIRED_COLUMNS.name(), String.join(",", EventGenerator.REQUIRED));
+    values.put(MAX_RECORDS_PER_BATCH.name(), Long.toString(maxRecordsPerBatch));
+    values.put("spark.sql.shuffle.partitions", "4");
+    return ConfigLoader.fromMap(values);
+  }
+
+  private static int summary(PrintStream out, ArchiverConfig config, CommitLog log, long produced) {
+    List<CommitManifest> manifests = log.all();
+    long archived = manifests.stream().mapToLong(CommitManifest::numArchived).sum();
+    long quarantined = manifests.stream().mapToLong(CommitManifest::numQuarantined).sum();
+    long files = manifests.stream().mapToLong(m -> m.files().size()).sum();
+    long bytes = manifests.stream().mapToLong(CommitManifest::archivedBytes).sum();
+    out.println();
+    out.println("demo summary");
+    out.printf("  records in:          %d%n", produced);
+    out.printf("  archived:            %d%n", archived);
+    out.printf("  quarantined:         %d%n", quarantined);
+    out.printf("  batches:             %d%n", manifests.size());
+    out.printf("  archive files:       %d (%.1f MiB)%n", files, bytes / 1048576.0);
+    long lag = StatusCommand.printLag(out, config, StatusCommand.committedEnds(manifests));
+    out.println("  archive:             " + config.output().path());
+    out.println("  manifests:           " + config.output().manifests());
+    boolean ok = produced == archived + quarantined && lag == 0;
+    out.println(ok ? "demo: OK, in = archived + quarantined and lag is 0"
+        : "demo: MISMATCH, in != archived + quarantined or lag > 0");
+    return ok ? 0 : 1;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

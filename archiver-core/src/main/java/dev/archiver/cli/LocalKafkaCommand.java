@@ -1,0 +1,57 @@
+package dev.archiver.cli;
+
+import dev.archiver.kafka.LocalKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+
+/** {@code local-kafka start|stop|status}: a real single-node KRaft broker on loopback for demos and trials. */
+final class LocalKafkaCommand implements Command {
+  @Override
+  public String name() {
+    return "local-kafka";
+  }
+
+  @Override
+  public String summary() {
+    return "start or stop a local single-node KRaft Kafka broker (its own JVM)";
+  }
+
+  @Override
+  public String arguments() {
+    return "start|stop|status";
+  }
+
+  @Override
+  public Options options() {
+    return new Options()
+        .addOption(Flags.value("port", "PORT", "listener port (default 9092)"))
+        .addOption(Flags.value("dir", "DIR", "data directory (default .archiver/local-kafka)"))
+        .addOption(Flags.value("partitions", "P", "default partitions of new topics (default 4)"));
+  }
+
+  @Override
+  public int run(CommandLine line, CliContext context) {
+    List<String> args = line.getArgList();
+    if (args.size() != 1) {
+      throw new UsageException("expected one of start, stop, status");
+    }
+    Path dir = Flags.string(line, "dir").map(Path::of).orElse(context.localKafkaDir());
+    switch (args.get(0)) {
+      case "start" -> {
+        LocalKafka.Settings settings = new LocalKafka.Settings(context.brokerClasspath(), dir,
+            (int) Flags.longValue(line, "port", 9092), 0, (int) Flags.longValue(line, "partitions", 4));
+        String servers = LocalKafka.startDetached(settings, Duration.ofSeconds(60));
+        context.out().println("local Kafka running at " + servers + " (data in " + dir + ")");
+      }
+      case "stop" -> context.out().println(LocalKafka.stopDetached(dir, Duration.ofSeconds(30))
+          ? "local Kafka stopped" : "local Kafka was not running");
+      case "status" -> context.out().println(LocalKafka.runningDetached(dir)
+          .map(s -> "local Kafka running at " + s).orElse("local Kafka is not running"));
+      default -> throw new UsageException("unknown action '" + args.get(0) + "'; use start, stop or status");
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,80 @@
+package dev.archiver.cli;
+
+import dev.archiver.commit.CommitLog;
+import dev.archiver.commit.CommitManifest;
+import dev.archiver.commit.OffsetRange;
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.kafka.KafkaAdmin;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+import org.apache.kafka.common.TopicPartition;
+
+/** {@code status}: the last committed batch, its offsets, totals, and the lag of each partition behind Kafka. */
+final class StatusCommand implements Command {
+  @Override
+  public String name() {
+    return "status";
+  }
+
+  @Override
+  public String summary() {
+    return "show the last committed batch, records archived and the lag per partition";
+  }
+
+  @Override
+  public Options options() {
+    return ConfigFlags.addTo(new Options()).addOption(Flags.flag("no-lag", "do not ask Kafka for end offsets"));
+  }
+
+  @Override
+  public int run(CommandLine line, CliContext context) {
+    ArchiverConfig config = ConfigFlags.load(line);
+    CommitLog log = context.engine().get().commitLog(config.output().path(), config.sparkConf());
+    List<CommitManifest> manifests = log.all();
+    PrintStream out = context.out();
+    out.println("output:              " + config.output().path());
+    if (manifests.isEmpty()) {
+      out.println("committed batches:   none yet");
+    } else {
+      CommitManifest last = manifests.get(manifests.size() - 1);
+      out.println("committed batches:   " + manifests.size() + " (last: batch " + last.batchId() + " at "
+          + last.committedAt() + ", query " + last.queryId() + ")");
+      out.println("records archived:    " + manifests.stream().mapToLong(CommitManifest::numArchived).sum());
+      out.println("records quarantined: " + manifests.stream().mapToLong(CommitManifest::numQuarantined).sum());
+      out.println("files:               " + manifests.stream().mapToInt(m -> m.files().size()).sum());
+      out.println("last batch offsets:  " + last.offsets().stream()
+          .map(r -> r.topicPartition() + " [" + r.startOffset() + ", " + r.endOffset() + ")")
+          .collect(Collectors.joining(", ")));
+    }
+    if (!line.hasOption("no-lag")) {
+      printLag(out, config, committedEnds(manifests));
+    }
+    return 0;
+  }
+
+  /** The end offset committed for each partition: the latest manifest that covers it. */
+  static Map<String, Long> committedEnds(List<CommitManifest> manifests) {
+    return manifests.stream().flatMap(m -> m.offsets().stream())
+        .collect(Collectors.toMap(OffsetRange::topicPartition, OffsetRange::endOffset, Math::max));
+  }
+
+  static long printLag(PrintStream out, ArchiverConfig config, Map<String, Long> committed) {
+    try (KafkaAdmin admin = new KafkaAdmin(config.source().bootstrapServers(), config.source().kafkaOptions())) {
+      Map<TopicPartition, Long> ends = admin.endOffsets(config.source().topic(), config.source().topicPattern());
+      long total = 0;
+      StringBuilder parts = new StringBuilder();
+      for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+        long lag = Math.max(0, e.getValue() - committed.getOrDefault(e.getKey().toString(), 0L));
+        total += lag;
+        parts.append(parts.length() == 0 ? "" : ", ").append(e.getKey()).append('=').append(lag);
+      }
+      out.println("lag per partition:   " + parts);
+      out.println("total lag:           " + total);
+      return total;
+    }
+  }
+}

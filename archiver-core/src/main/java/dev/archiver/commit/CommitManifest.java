@@ -1,0 +1,48 @@
+package dev.archiver.commit;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The durable record of one committed batch, stored as {@code <output>/_archiver/manifests/<batchId:20 digits>.json}.
+ * A batch is committed exactly when its manifest exists; readers other than Spark read the files it lists and
+ * nothing else, so files of failed attempts are never seen. See README "Commit manifests".
+ *
+ * @param numRecords Kafka records read by the batch: {@code numArchived + numQuarantined}
+ * @param files archive files, paths relative to {@code archiveRoot}
+ * @param quarantineFiles quarantine files, paths relative to {@code quarantineRoot}
+ * @param partitions archive partitions the batch wrote to, e.g. {@code event_date=2026-11-25}
+ * @param intake the back-pressure decision that sized the batch: {@code maxRecordsPerBatch} and {@code reason}
+ */
+@JsonInclude(JsonInclude.Include.NON_ABSENT)
+public record CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt,
+    String archiveRoot, String quarantineRoot, List<OffsetRange> offsets, long numRecords, long numArchived,
+    long numQuarantined, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
+    List<String> partitions, Map<String, String> intake) {
+
+  public static final int FORMAT_VERSION = 1;
+
+  public CommitManifest {
+    offsets = List.copyOf(offsets);
+    files = List.copyOf(files);
+    quarantineFiles = List.copyOf(quarantineFiles);
+    partitions = List.copyOf(partitions);
+    intake = Map.copyOf(intake);
+    if (numRecords != numArchived + numQuarantined) {
+      throw new IllegalArgumentException("manifest of batch " + batchId + ": numRecords " + numRecords
+          + " != numArchived " + numArchived + " + numQuarantined " + numQuarantined);
+    }
+  }
+
+  /** The manifest's file name: the batch id zero-padded to 20 digits, so names sort in batch order. */
+  public static String fileName(long batchId) {
+    return String.format("%020d.json", batchId);
+  }
+
+  public long archivedBytes() {
+    return files.stream().mapToLong(DataFile::bytes).sum();
+  }
+}

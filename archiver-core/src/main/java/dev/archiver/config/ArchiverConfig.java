@@ -1,0 +1,65 @@
+package dev.archiver.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The validated configuration of one archiver job. Build it with {@link ConfigLoader}; the raw key/value map it
+ * came from is kept for {@link #redacted()} dumps.
+ */
+public record ArchiverConfig(Source source, Schema schema, Output output, Trigger trigger, Backpressure backpressure,
+    String jobName, Map<String, String> sparkConf, Map<String, String> values) {
+
+  public ArchiverConfig {
+    sparkConf = Map.copyOf(sparkConf);
+    values = Map.copyOf(values);
+  }
+
+  /** Where records come from. Exactly one of {@code topic} and {@code topicPattern} is present. */
+  public record Source(String bootstrapServers, Optional<String> topic, Optional<String> topicPattern,
+      String startingOffsets, boolean failOnDataLoss, Map<String, String> kafkaOptions) {
+    public Source {
+      kafkaOptions = Map.copyOf(kafkaOptions);
+    }
+  }
+
+  /** How a record's JSON value is parsed and which of its fields decide where it goes. */
+  public record Schema(String ddl, Optional<String> eventTimeColumn, List<String> requiredColumns,
+      Optional<String> timestampFormat) {
+    public Schema {
+      requiredColumns = List.copyOf(requiredColumns);
+    }
+  }
+
+  /** Where archive files, quarantine files, manifests and the checkpoint live. */
+  public record Output(String path, String checkpoint, String quarantine, boolean partitionByHour,
+      String compression, long maxRecordsPerFile) {
+    /** Directory of the commit manifests, the source of truth for readers other than Spark. */
+    public String manifests() {
+      return join(path, "_archiver/manifests");
+    }
+  }
+
+  /** When batches run. */
+  public record Trigger(String mode, Duration interval) {
+    public boolean availableNow() {
+      return "available-now".equals(mode);
+    }
+  }
+
+  /** How each batch's intake limit is chosen. */
+  public record Backpressure(String policy, long maxRecordsPerBatch) {
+  }
+
+  /** Every set key with secrets masked: safe for logs, {@code status} and manifests. */
+  public Map<String, String> redacted() {
+    return Redaction.redact(new TreeMap<>(values));
+  }
+
+  static String join(String root, String child) {
+    return root.endsWith("/") ? root + child : root + "/" + child;
+  }
+}

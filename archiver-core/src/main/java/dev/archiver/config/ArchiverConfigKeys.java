@@ -1,0 +1,85 @@
+package dev.archiver.config;
+
+import static dev.archiver.config.ConfigKey.optional;
+import static dev.archiver.config.ConfigKey.prefix;
+import static dev.archiver.config.ConfigKey.required;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every key the archiver reads, declared once: the loader validates against this list, and {@code --help} and the
+ * README's config reference are generated from it ({@code bin/archiver config-reference}).
+ */
+public final class ArchiverConfigKeys {
+  public static final ConfigKey BOOTSTRAP_SERVERS = optional("source.bootstrap-servers", ValueType.string(),
+      "localhost:9092", "Kafka bootstrap servers, host:port[,host:port].");
+  public static final ConfigKey TOPIC = required("source.topic", ValueType.string(),
+      "Topic to archive (comma-separated for several). Set this or source.topic-pattern.");
+  public static final ConfigKey TOPIC_PATTERN = required("source.topic-pattern", ValueType.string(),
+      "Java regex of topics to archive. Set this or source.topic.");
+  public static final ConfigKey STARTING_OFFSETS = optional("source.starting-offsets",
+      ValueType.oneOf("earliest", "latest"), "earliest",
+      "Where a new checkpoint starts reading; a restarted query always continues from its checkpoint.");
+  public static final ConfigKey FAIL_ON_DATA_LOSS = optional("source.fail-on-data-loss", ValueType.bool(), "true",
+      "Fail the query when offsets expired or were deleted before they were archived (else log and skip them).");
+  public static final ConfigKey KAFKA_OPTIONS = prefix("source.kafka.",
+      "Any Kafka consumer property, passed through (security.protocol, sasl.jaas.config, ssl.*). "
+          + "Secrets are redacted in logs and manifests.");
+
+  public static final ConfigKey SCHEMA_DDL = required("schema.ddl", ValueType.string(),
+      "Schema of the JSON records as a Spark DDL string, e.g. 'id STRING, ts TIMESTAMP, latency_ms INT'.");
+  public static final ConfigKey EVENT_TIME_COLUMN = required("schema.event-time-column", ValueType.string(),
+      "Column (in schema.ddl, TIMESTAMP) that partitions the archive by event date. "
+          + "Unset: the Kafka record timestamp is used.");
+  public static final ConfigKey REQUIRED_COLUMNS = required("schema.required-columns", ValueType.list(),
+      "Columns that must be present and non-null, else the record is quarantined. "
+          + "Unset: the event-time column, if any.");
+  public static final ConfigKey TIMESTAMP_FORMAT = required("schema.timestamp-format", ValueType.string(),
+      "Pattern for TIMESTAMP fields (Spark datetime pattern). Unset: ISO-8601.");
+
+  public static final ConfigKey OUTPUT_PATH = required("output.path", ValueType.string(),
+      "Archive root: a local path, file:// or s3a:// URI.");
+  public static final ConfigKey CHECKPOINT = required("output.checkpoint", ValueType.string(),
+      "Spark checkpoint location. Unset: <output.path>/_archiver/checkpoint.");
+  public static final ConfigKey QUARANTINE = required("output.quarantine", ValueType.string(),
+      "Where records that fail to parse go, with their raw value, error and Kafka coordinates. "
+          + "Unset: <output.path>/_quarantine.");
+  public static final ConfigKey PARTITION_BY_HOUR = optional("output.partition-by-hour", ValueType.bool(), "false",
+      "Partition by event_date and event_hour instead of event_date alone.");
+  public static final ConfigKey COMPRESSION = optional("output.compression",
+      ValueType.oneOf("snappy", "zstd", "gzip", "lz4", "none"), "snappy", "Parquet compression codec.");
+  public static final ConfigKey MAX_RECORDS_PER_FILE = optional("output.max-records-per-file",
+      ValueType.positiveLong(), "1000000", "Roll to a new Parquet file after this many records.");
+
+  public static final ConfigKey TRIGGER = optional("trigger.mode",
+      ValueType.oneOf("available-now", "processing-time"), "available-now",
+      "available-now: archive what is there, then exit (the nightly Airflow run). "
+          + "processing-time: run continuously, one batch per trigger.interval.");
+  public static final ConfigKey TRIGGER_INTERVAL = optional("trigger.interval", ValueType.duration(), "30s",
+      "Batch interval of the processing-time trigger.");
+
+  public static final ConfigKey BACKPRESSURE_POLICY = optional("backpressure.policy", ValueType.oneOf("fixed"),
+      "fixed", "How each batch's intake limit is chosen. fixed: always backpressure.max-records-per-batch.");
+  public static final ConfigKey MAX_RECORDS_PER_BATCH = optional("backpressure.max-records-per-batch",
+      ValueType.positiveLong(), "100000",
+      "Most Kafka records one batch reads (all partitions together); bounds a batch's memory.");
+
+  public static final ConfigKey JOB_NAME = optional("job.name", ValueType.string(), "archiver",
+      "Name of the Spark application and the streaming query.");
+  public static final ConfigKey SPARK_OPTIONS = prefix("spark.",
+      "Any Spark conf, set on the session (spark.master, spark.sql.shuffle.partitions, spark.hadoop.fs.s3a.*). "
+          + "spark.master defaults to local[*] when nothing else sets it.");
+
+  public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
+      FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
+      OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, TRIGGER,
+      TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, JOB_NAME, SPARK_OPTIONS);
+
+  private ArchiverConfigKeys() {
+  }
+
+  public static Optional<ConfigKey> find(String key) {
+    return ALL.stream().filter(k -> k.matches(key)).findFirst();
+  }
+}

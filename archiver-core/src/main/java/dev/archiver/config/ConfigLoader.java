@@ -1,0 +1,120 @@
+package dev.archiver.config;
+
+import static dev.archiver.config.ArchiverConfigKeys.*;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.StreamSupport;
+
+/**
+ * Loads an {@link ArchiverConfig}: declared defaults, then the YAML or JSON file, then overrides (CLI flags and
+ * {@code --set}), later winning. Validation runs in two stages, each key on its own and then across keys, and
+ * every error of both is reported together in one {@link ConfigException}.
+ */
+public final class ConfigLoader {
+  private ConfigLoader() {
+  }
+
+  public static ArchiverConfig load(Optional<Path> file, Map<String, String> overrides) {
+    Map<String, String> raw = new LinkedHashMap<>();
+    List<ConfigError> errors = new ArrayList<>();
+    file.ifPresent(f -> readFile(f, raw, errors));
+    raw.putAll(overrides);
+    if (!errors.isEmpty()) {
+      throw new ConfigException(errors);
+    }
+    return fromMap(raw);
+  }
+
+  /** Validates a flat map of dotted keys. */
+  public static ArchiverConfig fromMap(Map<String, String> raw) {
+    Values v = new Values(raw);
+    v.checkUnknownKeys();
+
+    Optional<String> topic = v.opt(TOPIC).map(String.class::cast);
+    Optional<String> pattern = v.opt(TOPIC_PATTERN).map(String.class::cast);
+    if (topic.isPresent() == pattern.isPresent() && !v.failed(TOPIC) && !v.failed(TOPIC_PATTERN)) {
+      v.error(topic.isPresent() ? TOPIC_PATTERN.name() : TOPIC.name(), topic.isPresent()
+          ? "set only one of source.topic and source.topic-pattern"
+          : "missing: set source.topic (or source.topic-pattern), e.g. --topic events");
+    }
+    ArchiverConfig.Source source = new ArchiverConfig.Source((String) v.get(BOOTSTRAP_SERVERS), topic, pattern,
+        (String) v.get(STARTING_OFFSETS), (Boolean) v.get(FAIL_ON_DATA_LOSS), v.family(KAFKA_OPTIONS));
+
+    Optional<String> eventTime = v.opt(EVENT_TIME_COLUMN).map(String.class::cast);
+    @SuppressWarnings("unchecked")
+    List<String> required = v.opt(REQUIRED_COLUMNS).map(l -> (List<String>) l)
+        .orElse(eventTime.map(List::of).orElse(List.of()));
+    String ddl = (String) v.require(SCHEMA_DDL, "set the schema of the JSON records as a Spark DDL string, "
+        + "e.g. --schema 'id STRING, ts TIMESTAMP'");
+    ArchiverConfig.Schema schema = new ArchiverConfig.Schema(ddl, eventTime, required,
+        v.opt(TIMESTAMP_FORMAT).map(String.class::cast));
+
+    String path = (String) v.require(OUTPUT_PATH, "set the archive root, e.g. --output s3a://bucket/archive");
+    String root = path == null ? "" : path;
+    ArchiverConfig.Output output = new ArchiverConfig.Output(root,
+        v.opt(CHECKPOINT).map(String.class::cast).orElse(ArchiverConfig.join(root, "_archiver/checkpoint")),
+        v.opt(QUARANTINE).map(String.class::cast).orElse(ArchiverConfig.join(root, "_quarantine")),
+        (Boolean) v.get(PARTITION_BY_HOUR), (String) v.get(COMPRESSION), (Long) v.get(MAX_RECORDS_PER_FILE));
+
+    ArchiverConfig.Trigger trigger = new ArchiverConfig.Trigger((String) v.get(TRIGGER),
+        (Duration) v.get(TRIGGER_INTERVAL));
+    ArchiverConfig.Backpressure backpressure = new ArchiverConfig.Backpressure((String) v.get(BACKPRESSURE_POLICY),
+        (Long) v.get(MAX_RECORDS_PER_BATCH));
+
+    Map<String, String> sparkConf = new LinkedHashMap<>();
+    raw.forEach((k, val) -> {
+      if (SPARK_OPTIONS.matches(k)) {
+        sparkConf.put(k, val);
+      }
+    });
+    v.throwIfErrors();
+    return new ArchiverConfig(source, schema, output, trigger, backpressure, (String) v.get(JOB_NAME), sparkConf,
+        raw);
+  }
+
+  private static void readFile(Path file, Map<String, String> into, List<ConfigError> errors) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    ObjectMapper mapper = name.endsWith(".json") ? new ObjectMapper() : new ObjectMapper(new YAMLFactory());
+    try {
+      JsonNode root = mapper.readTree(Files.readString(file));
+      if (root == null || root.isMissingNode() || root.isNull()) {
+        return;
+      }
+      if (!root.isObject()) {
+        errors.add(new ConfigError(file.toString(), "must hold a mapping of keys to values, e.g. 'source: {topic: events}'"));
+        return;
+      }
+      flatten("", root, into);
+    } catch (JacksonException e) {
+      errors.add(new ConfigError(file.toString(), "is not valid " + (name.endsWith(".json") ? "JSON" : "YAML")
+          + ": " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()));
+    } catch (IOException e) {
+      errors.add(new ConfigError(file.toString(), "cannot be read (" + e.getMessage() + "); check --config"));
+    }
+  }
+
+  private static void flatten(String prefix, JsonNode node, Map<String, String> into) {
+    if (node.isObject()) {
+      node.fields().forEachRemaining(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+          e.getValue(), into));
+    } else if (node.isArray()) {
+      into.put(prefix, String.join(",", StreamSupport.stream(node.spliterator(), false)
+          .map(JsonNode::asText).toList()));
+    } else {
+      into.put(prefix, node.isNull() ? "" : node.asText());
+    }
+  }
+}

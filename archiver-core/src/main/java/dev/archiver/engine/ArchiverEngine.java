@@ -1,0 +1,34 @@
+package dev.archiver.engine;
+
+import dev.archiver.ArchiverException;
+import dev.archiver.commit.CommitLog;
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigError;
+import dev.archiver.listener.CommitListener;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/**
+ * The engine that runs the archive job (Spark, in {@code archiver-spark}), found with {@link ServiceLoader} so the
+ * CLI in core needs no engine on its compile classpath.
+ */
+public interface ArchiverEngine {
+  /** Checks what only the engine can (the schema DDL, say); every problem at once, empty when fine. */
+  List<ConfigError> validate(ArchiverConfig config);
+
+  /**
+   * Runs the job: returns once an {@code available-now} run is caught up; a {@code processing-time} run returns
+   * only when stopped. Throws with the cause when a batch fails for good.
+   */
+  void run(ArchiverConfig config, List<CommitListener> listeners);
+
+  /** The commit log under an archive root; {@code storageConf} holds {@code spark.hadoop.*} settings (S3 endpoint...). */
+  CommitLog commitLog(String outputPath, Map<String, String> storageConf);
+
+  static ArchiverEngine load() {
+    return ServiceLoader.load(ArchiverEngine.class).findFirst().orElseThrow(() -> new ArchiverException(
+        "no archiver engine on the classpath: run the archiver-spark jar (bin/archiver does) or add archiver-spark"
+            + " to your dependencies"));
+  }
+}

@@ -1,0 +1,80 @@
+package dev.archiver.kafka;
+
+import dev.archiver.RetriableException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** The few broker questions the CLI asks: end offsets (for lag), and topic creation (for datagen and the demo). */
+public final class KafkaAdmin implements AutoCloseable {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private final Admin admin;
+
+  public KafkaAdmin(String bootstrapServers, Map<String, String> kafkaOptions) {
+    Properties props = new Properties();
+    props.putAll(kafkaOptions);
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+    this.admin = Admin.create(props);
+  }
+
+  /** Latest offsets of every partition of the topics (comma-separated) or of the topics matching the pattern. */
+  public Map<TopicPartition, Long> endOffsets(Optional<String> topics, Optional<String> pattern) {
+    Set<String> names = topics.map(t -> Set.of(t.split(",")).stream().map(String::trim).collect(Collectors.toSet()))
+        .orElseGet(() -> {
+          Pattern p = Pattern.compile(pattern.orElseThrow());
+          return get(admin.listTopics().names()).stream().filter(n -> p.matcher(n).matches())
+              .collect(Collectors.toSet());
+        });
+    Map<TopicPartition, OffsetSpec> request = get(admin.describeTopics(names).allTopicNames()).values().stream()
+        .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
+        .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+    Map<TopicPartition, Long> out = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
+    get(admin.listOffsets(request).all()).forEach((tp, info) -> out.put(tp, info.offset()));
+    return out;
+  }
+
+  /** Creates the topic unless it exists. */
+  public void createTopic(String topic, int partitions) {
+    try {
+      get(admin.createTopics(java.util.List.of(new NewTopic(topic, partitions, (short) 1))).all());
+    } catch (RetriableException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw e;
+      }
+    }
+  }
+
+  private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future) {
+    try {
+      return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new RetriableException("Kafka request failed: " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new RetriableException("Kafka did not answer within " + TIMEOUT.toSeconds() + "s; is the broker up?", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RetriableException("interrupted while waiting for Kafka", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    admin.close(Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,266 @@
+package dev.archiver.kafka;
+
+import dev.archiver.ArchiverException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A real single-node KRaft Kafka broker in its own JVM, on loopback, with its data under one directory. Its classpath
+ * comes from Maven Central ({@code bin/local-kafka/pom.xml} writes it to {@code target/broker.classpath}) and never
+ * mixes with Spark's, whose kafka-clients and Jackson clash with a broker's.
+ *
+ * <p>{@link #start} ties the broker to this JVM: {@link #close()} and a shutdown hook end it. {@link #startDetached}
+ * leaves it running for {@code bin/archiver local-kafka stop} to end through its pid file.
+ */
+public final class LocalKafka implements AutoCloseable {
+  private static final String PID_FILE = "broker.pid";
+  private static final String PORT_FILE = "broker.port";
+
+  private final Process process;
+  private final int port;
+  private final Thread shutdownHook;
+
+  /** Where the broker lives and which ports it takes; a port of 0 means "pick a free one". */
+  public record Settings(Path classpathFile, Path dataDir, int port, int controllerPort, int defaultPartitions) {
+    public Settings withFreePorts() {
+      return new Settings(classpathFile, dataDir, port == 0 ? freePort() : port,
+          controllerPort == 0 ? freePort() : controllerPort, defaultPartitions);
+    }
+  }
+
+  private LocalKafka(Process process, int port, boolean attached) {
+    this.process = process;
+    this.port = port;
+    this.shutdownHook = attached ? new Thread(this::stopProcess, "local-kafka-stop") : null;
+    if (attached) {
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+  }
+
+  public static LocalKafka start(Settings settings, Duration timeout) {
+    Settings s = settings.withFreePorts();
+    return new LocalKafka(launch(s, timeout), s.port(), true);
+  }
+
+  /** Starts a broker that outlives this JVM; returns its bootstrap servers. */
+  public static String startDetached(Settings settings, Duration timeout) {
+    Optional<String> running = runningDetached(settings.dataDir());
+    if (running.isPresent()) {
+      return running.get();
+    }
+    Settings s = settings.withFreePorts();
+    Process p = launch(s, timeout);
+    write(s.dataDir().resolve(PID_FILE), Long.toString(p.pid()));
+    write(s.dataDir().resolve(PORT_FILE), Integer.toString(s.port()));
+    return "127.0.0.1:" + s.port();
+  }
+
+  /** The bootstrap servers of the detached broker under {@code dataDir}, if it runs. */
+  public static Optional<String> runningDetached(Path dataDir) {
+    return readPid(dataDir).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
+        .map(h -> "127.0.0.1:" + read(dataDir.resolve(PORT_FILE)).trim());
+  }
+
+  /** Stops the detached broker under {@code dataDir}; false when none was running. */
+  public static boolean stopDetached(Path dataDir, Duration timeout) {
+    Optional<ProcessHandle> handle = readPid(dataDir).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
+    handle.ifPresent(h -> terminate(h, timeout));
+    try {
+      Files.deleteIfExists(dataDir.resolve(PID_FILE));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return handle.isPresent();
+  }
+
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  @Override
+  public void close() {
+    stopProcess();
+    if (shutdownHook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException ignored) {
+        // already shutting down: the hook runs stopProcess itself
+      }
+    }
+  }
+
+  private void stopProcess() {
+    terminate(process.toHandle(), Duration.ofSeconds(20));
+  }
+
+  private static void terminate(ProcessHandle handle, Duration timeout) {
+    handle.destroy();
+    try {
+      handle.onExit().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      handle.destroyForcibly();
+    }
+  }
+
+  private static Process launch(Settings s, Duration timeout) {
+    String classpath = classpath(s.classpathFile());
+    Path dir = s.dataDir().toAbsolutePath();
+    Path props = dir.resolve("server.properties");
+    Path log4j = dir.resolve("log4j.properties");
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(props, serverProperties(s, dir));
+      Files.writeString(log4j, "log4j.rootLogger=INFO, file\n"
+          + "log4j.appender.file=org.apache.log4j.FileAppender\n"
+          + "log4j.appender.file.File=" + dir.resolve("broker.log") + "\n"
+          + "log4j.appender.file.layout=org.apache.log4j.PatternLayout\n"
+          + "log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n\n");
+      if (!Files.exists(dir.resolve("logs/meta.properties"))) {
+        int rc = java(classpath, log4j, dir.resolve("format.out"), "kafka.tools.StorageTool", "format",
+            "-t", clusterId(), "-c", props.toString()).waitFor();
+        if (rc != 0) {
+          throw new ArchiverException("formatting the local Kafka log dir failed (exit " + rc + "): "
+              + tail(dir.resolve("format.out")));
+        }
+      }
+      Process broker = java(classpath, log4j, dir.resolve("broker.out"), "kafka.Kafka", props.toString());
+      awaitReady(broker, s.port(), dir, timeout);
+      return broker;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the local Kafka broker in " + dir, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ArchiverException("interrupted while starting the local Kafka broker", e);
+    }
+  }
+
+  private static Process java(String classpath, Path log4j, Path out, String mainClass, String... args)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        "-Dlog4j.configuration=file:" + log4j, "-cp", classpath, mainClass));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("JAVA_TOOL") || k.equals("CLASSPATH"));
+    return pb.start();
+  }
+
+  private static void awaitReady(Process broker, int port, Path dir, Duration timeout) throws InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      if (!broker.isAlive()) {
+        throw new ArchiverException("the local Kafka broker exited with " + broker.exitValue() + ": "
+            + tail(dir.resolve("broker.out")) + " (full log: " + dir.resolve("broker.log") + ")");
+      }
+      if (listening(port) && Files.exists(dir.resolve("broker.log"))
+          && read(dir.resolve("broker.log")).contains("Kafka Server started")) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    terminate(broker.toHandle(), Duration.ofSeconds(10));
+    throw new ArchiverException("the local Kafka broker did not start within " + timeout.toSeconds() + "s; see "
+        + dir.resolve("broker.log"));
+  }
+
+  private static String serverProperties(Settings s, Path dir) {
+    Map<String, String> p = new java.util.LinkedHashMap<>();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + s.controllerPort());
+    p.put("listeners", "PLAINTEXT://127.0.0.1:" + s.port() + ",CONTROLLER://127.0.0.1:" + s.controllerPort());
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + s.port());
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", dir.resolve("logs").toString());
+    p.put("num.partitions", Integer.toString(s.defaultPartitions()));
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "4");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("auto.create.topics.enable", "true");
+    p.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
+    StringBuilder sb = new StringBuilder();
+    p.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+    return sb.toString();
+  }
+
+  private static String classpath(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ArchiverException("the local Kafka classpath " + file + " is missing; build it with"
+          + " 'mvn -q -f bin/local-kafka/pom.xml generate-resources' (bin/archiver does this on first use)");
+    }
+    return read(file).trim();
+  }
+
+  private static String clusterId() {
+    UUID uuid = UUID.randomUUID();
+    ByteBuffer b = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+        .putLong(uuid.getLeastSignificantBits());
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+  }
+
+  private static boolean listening(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Optional<Long> readPid(Path dataDir) {
+    Path pid = dataDir.resolve(PID_FILE);
+    return Files.exists(pid) ? Optional.of(Long.parseLong(read(pid).trim())) : Optional.empty();
+  }
+
+  private static String tail(Path file) {
+    if (!Files.exists(file)) {
+      return "(no output)";
+    }
+    String text = read(file).strip();
+    String[] lines = text.split("\n");
+    return String.join(" | ", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 5), lines.length));
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package dev.archiver.sink;
+
+import dev.archiver.commit.DataFile;
+import dev.archiver.commit.EventTimeRange;
+import java.util.List;
+import java.util.Optional;
+
+/** What an {@link ArchiveSink} wrote for one batch, not yet committed. */
+public record WrittenBatch(String archiveRoot, String quarantineRoot, long numArchived, long numQuarantined,
+    List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
+    List<String> partitions) {
+  public WrittenBatch {
+    files = List.copyOf(files);
+    quarantineFiles = List.copyOf(quarantineFiles);
+    partitions = List.copyOf(partitions);
+  }
+}

@@ -1,0 +1,64 @@
+package dev.archiver.spark;
+
+import dev.archiver.commit.CommitLog;
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigError;
+import dev.archiver.engine.ArchiverEngine;
+import dev.archiver.listener.CommitListener;
+import dev.archiver.spark.commit.HadoopCommitLog;
+import dev.archiver.spark.job.ArchiveJob;
+import dev.archiver.spark.parse.RecordParser;
+import dev.archiver.spark.source.KafkaSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** The Spark engine, found by the CLI through {@link java.util.ServiceLoader}. */
+public final class SparkArchiverEngine implements ArchiverEngine {
+  @Override
+  public List<ConfigError> validate(ArchiverConfig config) {
+    List<ConfigError> errors = new ArrayList<>(RecordParser.validate(config.schema()));
+    errors.addAll(KafkaSource.validate(config.source()));
+    return errors;
+  }
+
+  @Override
+  public void run(ArchiverConfig config, List<CommitListener> listeners) {
+    boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+    SparkSession spark = session(config);
+    try {
+      new ArchiveJob(spark, config, listeners).run();
+    } finally {
+      if (!existed) {
+        spark.stop();
+      }
+    }
+  }
+
+  @Override
+  public CommitLog commitLog(String outputPath, Map<String, String> storageConf) {
+    Configuration conf = new Configuration();
+    storageConf.forEach((k, v) -> {
+      if (k.startsWith("spark.hadoop.")) {
+        conf.set(k.substring("spark.hadoop.".length()), v);
+      }
+    });
+    return new HadoopCommitLog(outputPath, conf);
+  }
+
+  /** The caller's session when there is one (spark-submit, notebooks, tests); else a local one. */
+  static SparkSession session(ArchiverConfig config) {
+    SparkConf conf = new SparkConf();
+    config.sparkConf().forEach(conf::set);
+    if (!conf.contains("spark.master")) {
+      conf.setMaster("local[*]");
+    }
+    if (!conf.contains("spark.app.name")) {
+      conf.setAppName(config.jobName());
+    }
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}

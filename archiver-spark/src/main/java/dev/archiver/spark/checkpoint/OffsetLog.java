@@ -1,0 +1,75 @@
+package dev.archiver.spark.checkpoint;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archiver.RetriableException;
+import dev.archiver.commit.OffsetRange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Reads the offsets a batch covers from Spark's checkpoint: the end from {@code offsets/<batchId>} (written
+ * before the batch runs, the same on every replay) and the start from {@code offsets/<batchId - 1>}, or for the first
+ * batch the source's initial offsets in {@code sources/0/0}. Both hold the Kafka source's JSON
+ * {@code {"topic":{"partition":offset}}} after a version line.
+ */
+public final class OffsetLog {
+  private static final TypeReference<Map<String, Map<String, Long>>> OFFSETS = new TypeReference<>() {
+  };
+  private final Path checkpoint;
+  private final Configuration conf;
+  private final ObjectMapper mapper = new ObjectMapper();
+
+  public OffsetLog(String checkpoint, Configuration conf) {
+    this.checkpoint = new Path(checkpoint);
+    this.conf = conf;
+  }
+
+  public List<OffsetRange> ranges(long batchId) {
+    Map<String, Map<String, Long>> end = offsets(new Path(checkpoint, "offsets/" + batchId))
+        .orElseThrow(() -> new IllegalStateException("no offsets for batch " + batchId + " in " + checkpoint));
+    Path startFile = batchId == 0 ? new Path(checkpoint, "sources/0/0")
+        : new Path(checkpoint, "offsets/" + (batchId - 1));
+    Map<String, Map<String, Long>> start = offsets(startFile).orElse(Map.of());
+    List<OffsetRange> ranges = new ArrayList<>();
+    end.forEach((topic, partitions) -> partitions.forEach((p, endOffset) -> {
+      long from = start.getOrDefault(topic, Map.of()).getOrDefault(p, 0L);
+      // A partition added mid-stream, or a negative sentinel, starts at its end: nothing of it was read before.
+      ranges.add(new OffsetRange(topic, Integer.parseInt(p), Math.max(0, Math.min(from, endOffset)), endOffset));
+    }));
+    ranges.sort((a, b) -> a.topicPartition().compareTo(b.topicPartition()));
+    return ranges;
+  }
+
+  private Optional<Map<String, Map<String, Long>>> offsets(Path file) {
+    try {
+      FileSystem fs = file.getFileSystem(conf);
+      if (!fs.exists(file)) {
+        return Optional.empty();
+      }
+      String text;
+      try (InputStream in = fs.open(file)) {
+        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      // The Kafka source's offsets are the last JSON object line; earlier lines are the version and metadata.
+      String[] lines = text.replace("\u0000", "").split("\n");
+      for (int i = lines.length - 1; i >= 0; i--) {
+        String line = lines[i].trim();
+        if (line.startsWith("{") && !line.contains("\"batchWatermarkMs\"")) {
+          return Optional.of(mapper.readValue(line, OFFSETS));
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new RetriableException("cannot read Spark's offset log " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package dev.archiver.spark.job;
+
+/**
+ * Points inside a batch where tests inject faults (a crash after the files, before the manifest). Production runs
+ * use {@link #NONE}.
+ */
+interface BatchHook {
+  BatchHook NONE = (stage, batchId) -> {
+  };
+
+  /** Stages a batch passes, in order. */
+  enum Stage { BEFORE_WRITE, AFTER_COMMIT }
+
+  void at(Stage stage, long batchId);
+}

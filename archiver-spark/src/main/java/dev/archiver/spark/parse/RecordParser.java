@@ -1,0 +1,158 @@
+package dev.archiver.spark.parse;
+
+import static org.apache.spark.sql.functions.*;
+
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigError;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Parses Kafka records' JSON values against the declared schema in one pass. Every record keeps its Kafka
+ * coordinates; a record that does not parse, has a field of the wrong type, or misses a required field gets an
+ * {@code _error} (and keeps its raw value) instead of being dropped.
+ */
+public final class RecordParser {
+  public static final String ERROR = "_error";
+  public static final String RAW_VALUE = "_raw_value";
+  public static final String EVENT_DATE = "event_date";
+  public static final String EVENT_HOUR = "event_hour";
+  public static final List<String> LINEAGE = List.of("_kafka_topic", "_kafka_partition", "_kafka_offset",
+      "_kafka_timestamp");
+  private static final String CORRUPT = "_corrupt_record";
+  private static final String PARSED = "_parsed";
+  private static final String EVENT_TIME = "_event_time";
+
+  private final StructType schema;
+  private final ArchiverConfig.Schema config;
+
+  private RecordParser(StructType schema, ArchiverConfig.Schema config) {
+    this.schema = schema;
+    this.config = config;
+  }
+
+  /** Checks the DDL and the columns it must hold; every problem at once. */
+  public static List<ConfigError> validate(ArchiverConfig.Schema config) {
+    List<ConfigError> errors = new ArrayList<>();
+    StructType schema;
+    try {
+      schema = StructType.fromDDL(config.ddl());
+    } catch (RuntimeException e) {
+      errors.add(new ConfigError("schema.ddl", "is not a Spark DDL schema (" + firstLine(e.getMessage())
+          + "); write it as 'name TYPE, ...', e.g. 'id STRING, ts TIMESTAMP, latency_ms INT'"));
+      return errors;
+    }
+    List<String> names = List.of(schema.fieldNames());
+    for (String name : names) {
+      if (name.startsWith("_kafka_") || name.equals(EVENT_DATE) || name.equals(EVENT_HOUR) || name.equals(CORRUPT)
+          || name.equals(ERROR)) {
+        errors.add(new ConfigError("schema.ddl", "field '" + name + "' clashes with a column the archiver adds;"
+            + " rename it in the schema"));
+      }
+    }
+    config.eventTimeColumn().ifPresent(c -> {
+      if (!names.contains(c)) {
+        errors.add(new ConfigError("schema.event-time-column", "'" + c + "' is not a field of schema.ddl"
+            + " (fields: " + String.join(", ", names) + ")"));
+      } else if (!schema.apply(c).dataType().equals(DataTypes.TimestampType)) {
+        errors.add(new ConfigError("schema.event-time-column", "'" + c + "' is "
+            + schema.apply(c).dataType().sql() + "; declare it TIMESTAMP in schema.ddl"));
+      }
+    });
+    config.requiredColumns().stream().filter(c -> !names.contains(c)).forEach(c -> errors.add(new ConfigError(
+        "schema.required-columns", "'" + c + "' is not a field of schema.ddl (fields: " + String.join(", ", names)
+        + ")")));
+    return errors;
+  }
+
+  public static RecordParser of(ArchiverConfig.Schema config) {
+    return new RecordParser(StructType.fromDDL(config.ddl()), config);
+  }
+
+  /** Kafka rows in; lineage, parsed fields, {@code _event_time}, {@code _error} and {@code _raw_value} out. */
+  public Dataset<Row> parse(Dataset<Row> kafka) {
+    Map<String, String> options = new HashMap<>();
+    options.put("mode", "PERMISSIVE");
+    options.put("columnNameOfCorruptRecord", CORRUPT);
+    config.timestampFormat().ifPresent(f -> options.put("timestampFormat", f));
+    StructType withCorrupt = schema.add(CORRUPT, DataTypes.StringType, true);
+
+    Column value = col("value").cast("string");
+    Dataset<Row> parsed = kafka.select(col("topic").as("_kafka_topic"), col("partition").as("_kafka_partition"),
+        col("offset").as("_kafka_offset"), col("timestamp").as("_kafka_timestamp"), value.as("_value"),
+        from_json(value, withCorrupt, options).as(PARSED));
+
+    Column error = errorColumn();
+    List<Column> out = new ArrayList<>();
+    LINEAGE.forEach(c -> out.add(col(c)));
+    for (StructField f : schema.fields()) {
+      out.add(col(PARSED + "." + f.name()).as(f.name()));
+    }
+    Column kafkaTime = col("_kafka_timestamp");
+    out.add(config.eventTimeColumn().map(c -> coalesce(col(PARSED + "." + c), kafkaTime)).orElse(kafkaTime)
+        .as(EVENT_TIME));
+    out.add(error.as(ERROR));
+    // Only quarantined records keep their raw value, so a cached batch holds each good record once.
+    out.add(when(error.isNotNull(), col("_value")).as(RAW_VALUE));
+    return parsed.select(out.toArray(Column[]::new));
+  }
+
+  /** Good records as archived: lineage, the schema's fields, and the partition columns. */
+  public Dataset<Row> archived(Dataset<Row> parsed, boolean byHour) {
+    List<Column> out = new ArrayList<>();
+    for (StructField f : schema.fields()) {
+      out.add(col(f.name()));
+    }
+    LINEAGE.forEach(c -> out.add(col(c)));
+    out.add(date_format(col(EVENT_TIME), "yyyy-MM-dd").as(EVENT_DATE));
+    if (byHour) {
+      out.add(date_format(col(EVENT_TIME), "HH").as(EVENT_HOUR));
+    }
+    return parsed.filter(col(ERROR).isNull()).select(out.toArray(Column[]::new));
+  }
+
+  /** Quarantined records: Kafka coordinates, raw value and the reason. */
+  public Dataset<Row> quarantined(Dataset<Row> parsed, long batchId) {
+    List<Column> out = new ArrayList<>();
+    LINEAGE.forEach(c -> out.add(col(c)));
+    out.add(col(RAW_VALUE).as("raw_value"));
+    out.add(col(ERROR).as("error"));
+    out.add(lit(batchId).as("_batch_id"));
+    return parsed.filter(col(ERROR).isNotNull()).select(out.toArray(Column[]::new));
+  }
+
+  public Column eventTime() {
+    return col(EVENT_TIME);
+  }
+
+  private Column errorColumn() {
+    Column missing = concat_ws(", ", config.requiredColumns().stream()
+        .map(c -> when(col(PARSED + "." + c).isNull(), lit(c))).toArray(Column[]::new));
+    Optional<Column> requiredCheck = config.requiredColumns().isEmpty() ? Optional.empty()
+        : Optional.of(missing);
+    Column error = when(col("_value").isNull(), lit("null value (tombstone or empty record)"))
+        .when(col(PARSED).isNull(), lit("not a JSON object"))
+        .when(col(PARSED + "." + CORRUPT).isNotNull(),
+            lit("malformed JSON or a field that does not match schema.ddl"));
+    if (requiredCheck.isPresent()) {
+      error = error.when(length(requiredCheck.get()).gt(0),
+          concat(lit("missing required field(s): "), requiredCheck.get()));
+    }
+    return error;
+  }
+
+  private static String firstLine(String s) {
+    String m = s == null ? "" : s.strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

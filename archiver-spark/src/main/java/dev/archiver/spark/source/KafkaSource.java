@@ -1,0 +1,47 @@
+package dev.archiver.spark.source;
+
+import dev.archiver.backpressure.IntakeDecision;
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
+
+/** The Kafka stream a job reads: Spark's own Kafka source, its intake bounded by the back-pressure decision. */
+public final class KafkaSource {
+  /** Consumer properties Spark's Kafka source manages itself; setting them would be ignored or fail late. */
+  private static final Map<String, String> MANAGED = Map.of(
+      "auto.offset.reset", "use source.starting-offsets",
+      "enable.auto.commit", "Spark tracks offsets in its checkpoint",
+      "key.deserializer", "records are read as bytes",
+      "value.deserializer", "records are read as bytes",
+      "bootstrap.servers", "use source.bootstrap-servers",
+      "interceptor.classes", "not supported by Spark's Kafka source");
+
+  private KafkaSource() {
+  }
+
+  public static List<ConfigError> validate(ArchiverConfig.Source source) {
+    List<ConfigError> errors = new ArrayList<>();
+    source.kafkaOptions().keySet().stream().filter(MANAGED::containsKey).forEach(k -> errors.add(
+        new ConfigError("source.kafka." + k, "cannot be set: " + MANAGED.get(k))));
+    return errors;
+  }
+
+  public static Dataset<Row> read(SparkSession spark, ArchiverConfig.Source source, IntakeDecision intake) {
+    DataStreamReader reader = spark.readStream().format("kafka")
+        .option("kafka.bootstrap.servers", source.bootstrapServers())
+        .option("startingOffsets", source.startingOffsets())
+        .option("failOnDataLoss", Boolean.toString(source.failOnDataLoss()))
+        // Spark reads this once per query; it is the intake limit of every batch of this run.
+        .option("maxOffsetsPerTrigger", Long.toString(intake.maxRecordsPerBatch()));
+    source.topic().ifPresent(t -> reader.option("subscribe", t));
+    source.topicPattern().ifPresent(p -> reader.option("subscribePattern", p));
+    source.kafkaOptions().forEach((k, v) -> reader.option("kafka." + k, v));
+    return reader.load();
+  }
+}
