@@ -1,0 +1,120 @@
+package dev.archiver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigError;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ArchiverCliTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final FakeEngine engine = new FakeEngine();
+  private final ArchiverCli cli = new ArchiverCli(new PrintStream(out, true, StandardCharsets.UTF_8),
+      new PrintStream(err, true, StandardCharsets.UTF_8), Path.of("."), () -> engine);
+
+  private static final String[] RUN = {"run", "--topic", "events", "--output", "/tmp/a", "--schema",
+      "id STRING, ts TIMESTAMP"};
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void flagsOverrideConfigKeysAndReachTheEngine() {
+    String[] args = concat(RUN, "--trigger", "processing-time:2m", "--max-records-per-batch", "5000",
+        "--event-time-column", "ts", "--set", "output.compression=zstd", "--set", "source.kafka.client.id=x");
+    assertThat(cli.execute(args)).isZero();
+    ArchiverConfig c = engine.runs.get(0);
+    assertThat(c.trigger().availableNow()).isFalse();
+    assertThat(c.trigger().interval()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.backpressure().maxRecordsPerBatch()).isEqualTo(5000);
+    assertThat(c.schema().eventTimeColumn()).contains("ts");
+    assertThat(c.output().compression()).isEqualTo("zstd");
+    assertThat(c.source().kafkaOptions()).containsEntry("client.id", "x");
+  }
+
+  @Test
+  void badFlagsExit2WithAPointerToHelp() {
+    assertThat(cli.execute(new String[] {"run", "--no-such-flag"})).isEqualTo(2);
+    assertThat(err()).contains("archiver run: Unrecognized option: --no-such-flag")
+        .contains("See 'bin/archiver run --help'");
+    assertThat(engine.runs).isEmpty();
+  }
+
+  @Test
+  void badTriggerAndSetAreUsageErrors() {
+    assertThat(cli.execute(concat(RUN, "--trigger", "hourly"))).isEqualTo(2);
+    assertThat(err()).contains("--trigger: 'hourly' is not available-now or processing-time:<interval>");
+    assertThat(cli.execute(concat(RUN, "--set", "novalue"))).isEqualTo(2);
+    assertThat(err()).contains("--set: 'novalue' is not KEY=VALUE");
+  }
+
+  @Test
+  void configErrorsAndEngineErrorsAreListedTogether() {
+    assertThat(cli.execute(new String[] {"run", "--output", "/tmp/a", "--set", "trigger.interval=never"}))
+        .isEqualTo(2);
+    assertThat(err()).contains("config errors", "source.topic: missing", "schema.ddl: missing",
+        "trigger.interval: 'never' is not a duration");
+    engine.validationErrors.add(new ConfigError("schema.ddl", "is not a Spark DDL schema"));
+    assertThat(cli.execute(RUN)).isEqualTo(2);
+    assertThat(err()).contains("schema.ddl: is not a Spark DDL schema");
+  }
+
+  @Test
+  void dryRunPrintsTheConfigWithSecretsMasked() {
+    assertThat(cli.execute(concat(RUN, "--dry-run", "--set", "source.kafka.sasl.jaas.config=secret-jaas"))).isZero();
+    assertThat(out()).contains("source.kafka.sasl.jaas.config = ******", "config OK").doesNotContain("secret-jaas");
+    assertThat(engine.runs).isEmpty();
+  }
+
+  @Test
+  void helpListsCommandsAndEachCommandHasHelp() {
+    assertThat(cli.execute(new String[] {"--help"})).isZero();
+    assertThat(out()).contains("run", "status", "datagen", "local-kafka", "demo", "config-reference");
+    assertThat(cli.execute(new String[] {"datagen", "--help"})).isZero();
+    assertThat(out()).contains("--malformed-ratio", "--spike-at", "--spike-factor");
+    assertThat(cli.execute(new String[] {"frobnicate"})).isEqualTo(2);
+    assertThat(err()).contains("unknown command 'frobnicate'");
+  }
+
+  @Test
+  void datagenValidatesItsNumbersBeforeTouchingKafka() {
+    assertThat(cli.execute(new String[] {"datagen", "--topic", "t", "--events", "10", "--malformed-ratio", "2"}))
+        .isEqualTo(2);
+    assertThat(err()).contains("--malformed-ratio must be between 0 and 1");
+    assertThat(cli.execute(new String[] {"datagen", "--topic", "t", "--events", "many"})).isEqualTo(2);
+    assertThat(err()).contains("--events: 'many' is not a whole number");
+  }
+
+  @Test
+  void statusReadsTheCommitLog() {
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(0, "q", 0, 100, 2));
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(1, "q", 100, 150, 0));
+    String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
+    assertThat(cli.execute(status)).isZero();
+    assertThat(out()).contains("committed batches:   2 (last: batch 1", "records archived:    148",
+        "records quarantined: 2", "events-0 [100, 150)");
+  }
+
+  @Test
+  void oneLineCauseIsTheRootCause() {
+    RuntimeException e = new RuntimeException("outer", new IllegalStateException("broker gone\nstack..."));
+    assertThat(ArchiverCli.oneLine(e)).isEqualTo("IllegalStateException: broker gone");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}

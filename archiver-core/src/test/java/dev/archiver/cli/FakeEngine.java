@@ -1,0 +1,33 @@
+package dev.archiver.cli;
+
+import dev.archiver.commit.CommitLog;
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigError;
+import dev.archiver.engine.ArchiverEngine;
+import dev.archiver.listener.CommitListener;
+import dev.archiver.testing.InMemoryCommitLog;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Records what the CLI asked of the engine. */
+final class FakeEngine implements ArchiverEngine {
+  final List<ArchiverConfig> runs = new ArrayList<>();
+  final List<ConfigError> validationErrors = new ArrayList<>();
+  final InMemoryCommitLog log = new InMemoryCommitLog();
+
+  @Override
+  public List<ConfigError> validate(ArchiverConfig config) {
+    return validationErrors;
+  }
+
+  @Override
+  public void run(ArchiverConfig config, List<CommitListener> listeners) {
+    runs.add(config);
+  }
+
+  @Override
+  public CommitLog commitLog(String outputPath, Map<String, String> storageConf) {
+    return log;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.archiver.commit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.archiver.CommitConflictException;
+import dev.archiver.backpressure.FixedPolicy;
+import dev.archiver.sink.ArchiveSink;
+import dev.archiver.sink.WrittenBatch;
+import dev.archiver.testing.InMemoryCommitLog;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class BatchCommitterTest {
+  private final InMemoryCommitLog log = new InMemoryCommitLog();
+  private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T07:00:00Z"), ZoneOffset.UTC);
+  private final AtomicInteger writes = new AtomicInteger();
+
+  /** A sink that "writes" one file per batch holding the batch's records minus one quarantined. */
+  private final ArchiveSink<Long> sink = (context, records) -> {
+    writes.incrementAndGet();
+    return new WrittenBatch("file:/a", "file:/a/_quarantine", records - 1, 1,
+        List.of(new DataFile("event_date=2026-11-25/part-" + context.batchId(), records - 1, 10)),
+        List.of(new DataFile("part-" + context.batchId(), 1, 5)), Optional.empty(),
+        List.of("event_date=2026-11-25"));
+  };
+
+  private static BatchContext context(long batchId, String query) {
+    return new BatchContext(batchId, query, List.of(new OffsetRange("t", 0, batchId * 10, batchId * 10 + 10)),
+        new FixedPolicy(10).initial());
+  }
+
+  @Test
+  void writesThenPublishesTheManifestThenTellsListeners() {
+    List<Boolean> committedWhenTold = new ArrayList<>();
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log,
+        List.of(m -> committedWhenTold.add(log.read(m.batchId()).isPresent())), clock);
+    CommitManifest m = committer.commit(context(0, "q"), 10L);
+    assertThat(log.read(0)).contains(m);
+    assertThat(m.numRecords()).isEqualTo(10);
+    assertThat(m.numArchived()).isEqualTo(9);
+    assertThat(m.committedAt()).isEqualTo(clock.instant());
+    assertThat(m.intake()).containsEntry("policy", "fixed");
+    assertThat(committedWhenTold).as("listener runs after the manifest is durable").containsExactly(true);
+  }
+
+  @Test
+  void skipsABatchItAlreadyCommittedAndAnnouncesItAgain() {
+    List<Long> told = new ArrayList<>();
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(m -> told.add(m.batchId())), clock);
+    CommitManifest first = committer.commit(context(3, "q"), 10L);
+    CommitManifest replay = committer.commit(context(3, "q"), 10L);
+    assertThat(replay).isEqualTo(first);
+    assertThat(writes).as("a replayed batch is not written twice").hasValue(1);
+    assertThat(told).containsExactly(3L, 3L);
+  }
+
+  @Test
+  void refusesABatchIdCommittedByAnotherQuery() {
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(), clock);
+    committer.commit(context(0, "old-query"), 10L);
+    assertThatThrownBy(() -> committer.commit(context(0, "new-query"), 10L))
+        .isInstanceOf(CommitConflictException.class).hasMessageContaining("already committed by query old-query")
+        .hasMessageContaining("choose a new output.path");
+    assertThat(writes).hasValue(1);
+  }
+
+  @Test
+  void aFailingListenerNeverFailsTheCommit() {
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(m -> {
+      throw new IllegalStateException("airflow is down");
+    }), clock);
+    committer.commit(context(0, "q"), 10L);
+    assertThat(log.batchIds()).containsExactly(0L);
+  }
+
+  @Test
+  void refusesToCommitWhenFilesDoNotHoldTheCountedRecords() {
+    ArchiveSink<Long> lying = (context, records) -> new WrittenBatch("file:/a", "file:/q", records, 0,
+        List.of(new DataFile("f", records - 2, 1)), List.of(), Optional.empty(), List.of());
+    BatchCommitter<Long> committer = new BatchCommitter<>(lying, log, List.of(), clock);
+    assertThatThrownBy(() -> committer.commit(context(0, "q"), 10L)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not committing");
+    assertThat(log.batchIds()).isEmpty();
+  }
+}

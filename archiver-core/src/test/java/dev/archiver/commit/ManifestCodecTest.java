@@ -1,0 +1,48 @@
+package dev.archiver.commit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.archiver.InvalidInputException;
+import dev.archiver.testing.Manifests;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ManifestCodecTest {
+  private final ManifestCodec codec = new ManifestCodec();
+
+  @Test
+  void roundTripsEveryField() {
+    CommitManifest manifest = Manifests.manifest(7, "q-1", 100, 250, 3);
+    byte[] json = codec.encode(manifest);
+    assertThat(codec.decode(json, "test")).isEqualTo(manifest);
+    String text = new String(json, StandardCharsets.UTF_8);
+    assertThat(text).contains("\"batchId\" : 7", "\"startOffset\" : 100", "\"endOffset\" : 250",
+        "\"committedAt\" : \"2026-11-25T06:00:07Z\"", "\"numQuarantined\" : 3", "\"eventTime\"");
+  }
+
+  @Test
+  void namesFilesSoTheySortByBatch() {
+    assertThat(CommitManifest.fileName(42)).isEqualTo("00000000000000000042.json");
+    assertThat(CommitManifest.fileName(9).compareTo(CommitManifest.fileName(10))).isNegative();
+  }
+
+  @Test
+  void refusesNewerFormatsAndGarbage() {
+    String newer = new String(codec.encode(Manifests.manifest(1, "q", 0, 10, 0)), StandardCharsets.UTF_8)
+        .replace("\"formatVersion\" : 1", "\"formatVersion\" : 99");
+    assertThatThrownBy(() -> codec.decode(newer.getBytes(StandardCharsets.UTF_8), "m.json"))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("formatVersion 99")
+        .hasMessageContaining("upgrade the archiver");
+    assertThatThrownBy(() -> codec.decode("{not json".getBytes(StandardCharsets.UTF_8), "m.json"))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("m.json is not a valid archiver manifest");
+  }
+
+  @Test
+  void refusesCountsThatDoNotAddUp() {
+    CommitManifest ok = Manifests.manifest(1, "q", 0, 10, 2);
+    assertThatThrownBy(() -> new CommitManifest(1, 1, "q", ok.committedAt(), ok.archiveRoot(), ok.quarantineRoot(),
+        ok.offsets(), 10, 9, 2, ok.files(), ok.quarantineFiles(), ok.eventTime(), ok.partitions(), ok.intake()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numRecords 10 != numArchived 9");
+  }
+}

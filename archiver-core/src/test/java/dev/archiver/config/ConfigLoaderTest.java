@@ -1,0 +1,137 @@
+package dev.archiver.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir
+  Path dir;
+
+  private static Map<String, String> minimal() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("source.topic", "events");
+    m.put("schema.ddl", "id STRING, ts TIMESTAMP");
+    m.put("output.path", "/data/archive");
+    return m;
+  }
+
+  @Test
+  void appliesDeclaredDefaultsAndDerivedPaths() {
+    ArchiverConfig c = ConfigLoader.fromMap(minimal());
+    assertThat(c.source().bootstrapServers()).isEqualTo("localhost:9092");
+    assertThat(c.source().startingOffsets()).isEqualTo("earliest");
+    assertThat(c.source().failOnDataLoss()).isTrue();
+    assertThat(c.output().checkpoint()).isEqualTo("/data/archive/_archiver/checkpoint");
+    assertThat(c.output().quarantine()).isEqualTo("/data/archive/_quarantine");
+    assertThat(c.output().manifests()).isEqualTo("/data/archive/_archiver/manifests");
+    assertThat(c.trigger().availableNow()).isTrue();
+    assertThat(c.trigger().interval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.backpressure().maxRecordsPerBatch()).isEqualTo(100_000L);
+    assertThat(c.schema().requiredColumns()).isEmpty();
+  }
+
+  @Test
+  void readsNestedYamlAndPassesKafkaAndSparkOptionsThrough() throws Exception {
+    Path file = dir.resolve("archiver.yaml");
+    Files.writeString(file, """
+        source:
+          bootstrap-servers: broker:9093
+          topic: events
+          kafka:
+            security.protocol: SASL_SSL
+            sasl.jaas.config: "org.apache.kafka.common.security.plain.PlainLoginModule required password='s3cr3t';"
+        schema:
+          ddl: "id STRING, ts TIMESTAMP"
+          event-time-column: ts
+        output:
+          path: s3a://bucket/archive
+        trigger:
+          mode: processing-time
+          interval: 5m
+        spark:
+          sql.shuffle.partitions: 8
+        """);
+    ArchiverConfig c = ConfigLoader.load(Optional.of(file), Map.of());
+    assertThat(c.source().kafkaOptions()).containsEntry("security.protocol", "SASL_SSL")
+        .containsKey("sasl.jaas.config");
+    assertThat(c.sparkConf()).containsEntry("spark.sql.shuffle.partitions", "8");
+    assertThat(c.schema().requiredColumns()).as("event time is required by default").containsExactly("ts");
+    assertThat(c.trigger().availableNow()).isFalse();
+    assertThat(c.trigger().interval()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.redacted()).containsEntry("source.kafka.sasl.jaas.config", Redaction.MASK)
+        .containsEntry("source.kafka.security.protocol", "SASL_SSL");
+    assertThat(c.redacted().toString()).doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void readsJsonAndLetsOverridesWin() throws Exception {
+    Path file = dir.resolve("archiver.json");
+    Files.writeString(file, "{\"source\": {\"topic\": \"a\"}, \"schema\": {\"ddl\": \"id STRING\"},"
+        + " \"output\": {\"path\": \"/x\"}, \"backpressure\": {\"max-records-per-batch\": 10}}");
+    ArchiverConfig c = ConfigLoader.load(Optional.of(file), Map.of("source.topic", "b",
+        "backpressure.max-records-per-batch", "20"));
+    assertThat(c.source().topic()).contains("b");
+    assertThat(c.backpressure().maxRecordsPerBatch()).isEqualTo(20L);
+  }
+
+  @Test
+  void reportsEveryErrorAtOnceNamingKeyAndFix() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("output.pth", "/x");
+    m.put("trigger.interval", "soon");
+    m.put("backpressure.max-records-per-batch", "-5");
+    m.put("output.compression", "brotli");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+            .extracting(ConfigError::toString)
+            .containsExactlyInAnyOrder(
+                "output.pth: unknown key; did you mean 'output.path'?",
+                "trigger.interval: 'soon' is not a duration; use e.g. 500ms, 30s, 5m, 1h, 7d or PT30S",
+                "backpressure.max-records-per-batch: must be greater than 0, got -5",
+                "output.compression: 'brotli' is not one of snappy, zstd, gzip, lz4, none",
+                "source.topic: missing: set source.topic (or source.topic-pattern), e.g. --topic events",
+                "schema.ddl: missing: set the schema of the JSON records as a Spark DDL string, e.g. --schema"
+                    + " 'id STRING, ts TIMESTAMP'",
+                "output.path: missing: set the archive root, e.g. --output s3a://bucket/archive"))
+        .hasMessageStartingWith("7 config errors:");
+  }
+
+  @Test
+  void rejectsTopicAndPatternTogether() {
+    Map<String, String> m = minimal();
+    m.put("source.topic-pattern", "events-.*");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("set only one of source.topic and source.topic-pattern");
+  }
+
+  @Test
+  void reportsUnreadableYamlWithItsLine() throws Exception {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "source:\n  topic: [unclosed\n");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of())).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("bad.yaml: is not valid YAML");
+  }
+
+  @Test
+  void parsesHumanDurations() {
+    assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));
+    assertThat(Durations.parse("PT30S")).isEqualTo(Duration.ofSeconds(30));
+    assertThatThrownBy(() -> Durations.parse("3 weeks")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void referenceDocumentsEveryKey() {
+    String md = ConfigReference.markdown();
+    ArchiverConfigKeys.ALL.forEach(k -> assertThat(md).contains("`" + k.name()));
+  }
+}

@@ -1,0 +1,30 @@
+package dev.archiver.testing;
+
+import dev.archiver.CommitConflictException;
+import dev.archiver.commit.CommitLog;
+import dev.archiver.commit.CommitManifest;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/** A {@link CommitLog} in memory, with the same conflict rule as the real ones. Shared with engine tests. */
+public final class InMemoryCommitLog implements CommitLog {
+  private final ConcurrentSkipListMap<Long, CommitManifest> manifests = new ConcurrentSkipListMap<>();
+
+  @Override
+  public List<Long> batchIds() {
+    return List.copyOf(manifests.keySet());
+  }
+
+  @Override
+  public Optional<CommitManifest> read(long batchId) {
+    return Optional.ofNullable(manifests.get(batchId));
+  }
+
+  @Override
+  public void commit(CommitManifest manifest) {
+    if (manifests.putIfAbsent(manifest.batchId(), manifest) != null) {
+      throw new CommitConflictException("batch " + manifest.batchId() + " is committed");
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.archiver.testing;
+
+import dev.archiver.commit.CommitManifest;
+import dev.archiver.commit.DataFile;
+import dev.archiver.commit.EventTimeRange;
+import dev.archiver.commit.OffsetRange;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Builds realistic manifests for tests. */
+public final class Manifests {
+  private Manifests() {
+  }
+
+  public static CommitManifest manifest(long batchId, String queryId, long start, long end, long quarantined) {
+    long records = end - start;
+    return new CommitManifest(CommitManifest.FORMAT_VERSION, batchId, queryId,
+        Instant.parse("2026-11-25T06:00:00Z").plusSeconds(batchId), "file:/archive", "file:/archive/_quarantine",
+        List.of(new OffsetRange("events", 0, start, end)), records, records - quarantined, quarantined,
+        List.of(new DataFile(String.format("event_date=2026-11-25/part-%020d-00000.c000.snappy.parquet", batchId),
+            records - quarantined, 1000)),
+        quarantined == 0 ? List.of() : List.of(new DataFile(
+            String.format("part-%020d-00000-c000.snappy.parquet", batchId), quarantined, 100)),
+        Optional.of(new EventTimeRange(Instant.parse("2026-11-25T05:00:00Z"), Instant.parse("2026-11-25T05:59:00Z"))),
+        List.of("event_date=2026-11-25"), Map.of("maxRecordsPerBatch", "1000", "policy", "fixed", "reason", "test"));
+  }
+}
