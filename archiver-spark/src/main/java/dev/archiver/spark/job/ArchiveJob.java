@@ -8,6 +8,8 @@ import dev.archiver.commit.BatchContext;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.listener.CommitListener;
+import dev.archiver.sink.ArchiveSink;
+import dev.archiver.sink.WrittenBatch;
 import dev.archiver.spark.checkpoint.OffsetLog;
 import dev.archiver.spark.commit.HadoopCommitLog;
 import dev.archiver.spark.parse.RecordParser;
@@ -70,8 +72,13 @@ public final class ArchiveJob {
     RecordParser parser = RecordParser.of(config.schema());
     Dataset<Row> parsed = parser.parse(KafkaSource.read(spark, config.source(), intake));
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
-    BatchCommitter<Dataset<Row>> committer = new BatchCommitter<>(
-        new ParquetArchiveSink(config.output(), parser, hadoopConf), log, listeners, clock);
+    ParquetArchiveSink parquet = new ParquetArchiveSink(config.output(), parser, hadoopConf);
+    ArchiveSink<Dataset<Row>> sink = (context, batch) -> {
+      WrittenBatch written = parquet.write(context, batch);
+      hook.at(BatchHook.Stage.AFTER_FILES, context.batchId());
+      return written;
+    };
+    BatchCommitter<Dataset<Row>> committer = new BatchCommitter<>(sink, log, listeners, clock);
     OffsetLog offsets = new OffsetLog(config.output().checkpoint(), hadoopConf);
 
     VoidFunction2<Dataset<Row>, Long> perBatch = (batch, batchId) -> {

@@ -9,7 +9,7 @@ interface BatchHook {
   };
 
   /** Stages a batch passes, in order. */
-  enum Stage { BEFORE_WRITE, AFTER_COMMIT }
+  enum Stage { BEFORE_WRITE, AFTER_FILES, AFTER_COMMIT }
 
   void at(Stage stage, long batchId);
 }

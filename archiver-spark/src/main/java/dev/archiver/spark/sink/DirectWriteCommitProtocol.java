@@ -18,8 +18,8 @@ import scala.collection.Seq;
 
 /**
  * Writes each file straight to its final path (no {@code _temporary} directory, no rename, which S3 does not have),
- * with a name derived from the batch id and the task's partition: {@code part-<batchId>-<split>-c000.<ext>}. A replay
- * of the same batch writes the same names again, so it overwrites rather than duplicates; files left by a failed
+ * with a name derived from the batch id and the task's partition: {@code part-<batchId>-<split>.c000.<ext>}. A replay
+ * of the same batch writes the same names again, so it replaces rather than duplicates; files left by a failed
  * attempt are listed in no manifest and never read. On job commit the driver writes a receipt listing every file
  * of the committed tasks, which the sink turns into the manifest.
  *
@@ -80,6 +80,13 @@ public final class DirectWriteCommitProtocol extends FileCommitProtocol implemen
     int split = taskContext.getTaskAttemptID().getTaskID().getId();
     String name = String.format("part-%020d-%05d%s", batchId, split, ext);
     Path file = dir.isDefined() ? new Path(new Path(path, dir.get()), name) : new Path(path, name);
+    try {
+      // A file under this name is left by an earlier attempt of this uncommitted batch (the committer never rewrites a
+      // committed one): replace it, as Parquet's writer refuses to overwrite.
+      file.getFileSystem(taskContext.getConfiguration()).delete(file, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot replace " + file + " left by an earlier attempt", e);
+    }
     taskFiles.add(file);
     return file.toString();
   }

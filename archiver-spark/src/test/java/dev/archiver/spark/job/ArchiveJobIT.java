@@ -1,0 +1,248 @@
+package dev.archiver.spark.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.get_json_object;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
+import dev.archiver.ArchiverException;
+import dev.archiver.commit.CommitManifest;
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigLoader;
+import dev.archiver.datagen.DataGenerator;
+import dev.archiver.datagen.EventGenerator;
+import dev.archiver.kafka.KafkaAdmin;
+import dev.archiver.kafka.LocalKafka;
+import dev.archiver.spark.testing.Archives;
+import dev.archiver.spark.testing.LocalKafkaExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The archive job against a real broker and real Spark: what lands, where, and exactly once across crashes. */
+@ExtendWith(LocalKafkaExtension.class)
+class ArchiveJobIT extends JavaDataFrameSuiteBase {
+  private static String bootstrap;
+
+  @TempDir
+  Path dir;
+  private String topic;
+  private Path output;
+  private final List<Long> announced = new ArrayList<>();
+
+  @BeforeAll
+  static void broker(LocalKafka kafka) {
+    bootstrap = kafka.bootstrapServers();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    runAfterClass();
+  }
+
+  @Override
+  public boolean enableHiveSupport() {
+    return false;
+  }
+
+  @BeforeEach
+  void setUp() {
+    runBefore();
+    topic = "events-" + UUID.randomUUID();
+    output = dir.resolve("archive");
+  }
+
+  @Test
+  void archivesEveryRecordOnceAndReadsItBackThroughTheManifests() {
+    produce(3_000, 0);
+    run(config(Map.of()), BatchHook.NONE);
+
+    List<CommitManifest> manifests = Archives.manifests(output);
+    assertThat(manifests).as("a 1000-record limit splits 3000 records into batches").hasSizeGreaterThanOrEqualTo(3);
+    assertThat(manifests.stream().mapToLong(CommitManifest::numArchived).sum()).isEqualTo(3_000);
+    assertThat(announced).as("the listener hears of each batch once, in order")
+        .isEqualTo(manifests.stream().map(CommitManifest::batchId).toList());
+    Archives.assertEveryOffsetCommittedOnce(manifests, endOffsets());
+
+    Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests))
+        .select(col("_kafka_partition").as("partition"), col("_kafka_offset").as("offset"), col("event_id"),
+            col("latency_ms"), col("event_date"));
+    Dataset<Row> expected = kafka().select(col("partition"), col("offset"),
+        get_json_object(col("json"), "$.event_id").as("event_id"),
+        get_json_object(col("json"), "$.latency_ms").cast("int").as("latency_ms"),
+        get_json_object(col("json"), "$.event_time").cast("timestamp").cast("date").cast("string").as("event_date"));
+    assertDataFrameNoOrderEquals(expected, archived.withColumn("event_date", col("event_date").cast("string")));
+
+    assertThat(Archives.filesOnDisk(output)).as("no file outside the manifests")
+        .isEqualTo(manifests.stream().flatMap(m -> m.files().stream().map(f -> f.path())).sorted().toList());
+    assertThat(spark().read().parquet(output.toString()).count())
+        .as("Spark reading the root sees the archive, not _quarantine or _archiver").isEqualTo(3_000);
+  }
+
+  @Test
+  void quarantinesMalformedRecordsWithTheirRawValueAndCoordinates() {
+    DataGenerator.Result produced = produce(2_000, 0.05);
+    run(config(Map.of()), BatchHook.NONE);
+
+    List<CommitManifest> manifests = Archives.manifests(output);
+    long quarantined = manifests.stream().mapToLong(CommitManifest::numQuarantined).sum();
+    assertThat(quarantined).isEqualTo(produced.malformed()).isPositive();
+    assertThat(manifests.stream().mapToLong(CommitManifest::numArchived).sum()).isEqualTo(2_000 - quarantined);
+
+    Dataset<Row> bad = Archives.read(spark(), output.resolve("_quarantine"), Archives.quarantineFiles(manifests));
+    assertThat(bad.filter(col("error").isNull()).count()).as("every quarantined record says why").isZero();
+    assertThat(bad.select("error").distinct().collectAsList().stream().map(r -> r.getString(0)).toList())
+        .anyMatch(e -> e.startsWith("malformed JSON")).anyMatch(e -> e.startsWith("missing required field(s)"));
+    assertDataFrameNoOrderEquals(
+        kafka().join(bad.select(col("_kafka_partition").as("partition"), col("_kafka_offset").as("offset")),
+            new String[] {"partition", "offset"}).select("partition", "offset", "json"),
+        bad.select(col("_kafka_partition").as("partition"), col("_kafka_offset").as("offset"),
+            col("raw_value").as("json")));
+
+    Dataset<Row> good = Archives.read(spark(), output, Archives.archiveFiles(manifests))
+        .select("_kafka_partition", "_kafka_offset");
+    Dataset<Row> all = good.union(bad.select("_kafka_partition", "_kafka_offset"));
+    assertThat(all.count()).isEqualTo(2_000);
+    assertThat(all.distinct().count()).as("each offset in exactly one of archive and quarantine").isEqualTo(2_000);
+  }
+
+  @Test
+  void aRestartContinuesExactlyWhereTheLastRunStopped() {
+    produce(1_500, 0);
+    run(config(Map.of()), BatchHook.NONE);
+    long firstRun = Archives.manifests(output).size();
+    produce(1_500, 0);
+    run(config(Map.of()), BatchHook.NONE);
+
+    List<CommitManifest> manifests = Archives.manifests(output);
+    assertThat(manifests.size()).isGreaterThan((int) firstRun);
+    assertThat(manifests.stream().map(CommitManifest::queryId).distinct()).as("one query across restarts")
+        .hasSize(1);
+    Archives.assertEveryOffsetCommittedOnce(manifests, endOffsets());
+    assertNoDuplicates(manifests, 3_000);
+  }
+
+  @Test
+  void aCrashAfterTheFilesBeforeTheManifestRewritesTheBatchOnRestart() {
+    produce(3_000, 0.01);
+    AtomicBoolean crashed = new AtomicBoolean();
+    assertThatThrownBy(() -> run(config(Map.of()), (stage, batchId) -> {
+      if (stage == BatchHook.Stage.AFTER_FILES && batchId == 1 && crashed.compareAndSet(false, true)) {
+        throw new IllegalStateException("simulated crash after the files of batch 1");
+      }
+    })).isInstanceOf(ArchiverException.class).hasMessageContaining("simulated crash");
+    assertThat(Archives.manifests(output)).extracting(CommitManifest::batchId).containsExactly(0L);
+
+    run(config(Map.of()), BatchHook.NONE);
+    List<CommitManifest> manifests = Archives.manifests(output);
+    Archives.assertEveryOffsetCommittedOnce(manifests, endOffsets());
+    assertNoDuplicates(manifests, 3_000);
+    assertThat(Archives.filesOnDisk(output)).as("the replay rewrote the crashed batch's files under the same names")
+        .isEqualTo(manifests.stream().flatMap(m -> m.files().stream().map(f -> f.path())).sorted().toList());
+  }
+
+  @Test
+  void aCrashBetweenTheManifestAndSparksCommitIsSkippedOnReplay() throws Exception {
+    produce(3_000, 0);
+    AtomicBoolean crashed = new AtomicBoolean();
+    assertThatThrownBy(() -> run(config(Map.of()), (stage, batchId) -> {
+      if (stage == BatchHook.Stage.AFTER_COMMIT && batchId == 1 && crashed.compareAndSet(false, true)) {
+        throw new IllegalStateException("simulated crash after the manifest of batch 1");
+      }
+    })).isInstanceOf(ArchiverException.class);
+    assertThat(Archives.manifests(output)).extracting(CommitManifest::batchId).containsExactly(0L, 1L);
+    CommitManifest before = Archives.manifests(output).get(1);
+
+    run(config(Map.of()), BatchHook.NONE);
+    List<CommitManifest> manifests = Archives.manifests(output);
+    assertThat(manifests.get(1)).as("the replayed batch kept its manifest").isEqualTo(before);
+    assertNoDuplicates(manifests, 3_000);
+
+    // As Iceberg tests it: drop Spark's last commit marker, add data, restart; nothing is written twice.
+    Path commits = output.resolve("_archiver/checkpoint/commits");
+    long last = manifests.get(manifests.size() - 1).batchId();
+    Files.delete(commits.resolve(Long.toString(last)));
+    Files.deleteIfExists(commits.resolve("." + last + ".crc"));
+    produce(500, 0);
+    run(config(Map.of()), BatchHook.NONE);
+    manifests = Archives.manifests(output);
+    Archives.assertEveryOffsetCommittedOnce(manifests, endOffsets());
+    assertNoDuplicates(manifests, 3_500);
+    assertThat(announced.stream().filter(id -> id == last)).as("the replayed batch was announced again").hasSize(2);
+  }
+
+  @Test
+  void aNewCheckpointOnAnOutputOfAnotherQueryIsRefusedBeforeWriting() {
+    produce(500, 0);
+    run(config(Map.of()), BatchHook.NONE);
+    List<String> filesBefore = Archives.filesOnDisk(output);
+    assertThatThrownBy(() -> run(config(Map.of("output.checkpoint", dir.resolve("other-ckpt").toString())),
+        BatchHook.NONE)).isInstanceOf(ArchiverException.class).hasMessageContaining("already committed by query");
+    assertThat(Archives.filesOnDisk(output)).as("committed data untouched").isEqualTo(filesBefore);
+  }
+
+  private void assertNoDuplicates(List<CommitManifest> manifests, long expected) {
+    Dataset<Row> good = Archives.read(spark(), output, Archives.archiveFiles(manifests))
+        .select("_kafka_partition", "_kafka_offset");
+    Dataset<Row> all = Archives.quarantineFiles(manifests).isEmpty() ? good : good.union(
+        Archives.read(spark(), output.resolve("_quarantine"), Archives.quarantineFiles(manifests))
+            .select("_kafka_partition", "_kafka_offset"));
+    assertThat(all.count()).isEqualTo(expected);
+    assertThat(all.distinct().count()).as("no record twice").isEqualTo(expected);
+  }
+
+  private DataGenerator.Result produce(long events, double malformedRatio) {
+    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
+      admin.createTopic(topic, 4);
+    }
+    return new DataGenerator(bootstrap, Map.of()).run(new DataGenerator.Plan(topic, events, 0, malformedRatio, -1,
+        1, 0, events));
+  }
+
+  private Map<Integer, Long> endOffsets() {
+    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
+      return admin.endOffsets(Optional.of(topic), Optional.empty()).entrySet().stream()
+          .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
+    }
+  }
+
+  private Dataset<Row> kafka() {
+    return spark().read().format("kafka").option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)
+        .option("startingOffsets", "earliest").load()
+        .select(col("partition"), col("offset"), col("value").cast("string").as("json"));
+  }
+
+  private ArchiverConfig config(Map<String, String> extra) {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("source.bootstrap-servers", bootstrap);
+    values.put("source.topic", topic);
+    values.put("output.path", output.toString());
+    values.put("schema.ddl", EventGenerator.SCHEMA_DDL);
+    values.put("schema.event-time-column", "event_time");
+    values.put("schema.required-columns", String.join(",", EventGenerator.REQUIRED));
+    values.put("backpressure.max-records-per-batch", "1000");
+    values.putAll(extra);
+    return ConfigLoader.fromMap(values);
+  }
+
+  private void run(ArchiverConfig config, BatchHook hook) {
+    new ArchiveJob(spark(), config, List.of(m -> announced.add(m.batchId())), Clock.systemUTC(), hook).run();
+  }
+}
