@@ -46,7 +46,7 @@ public final class RecordParser {
     StructType schema;
     try {
       schema = StructType.fromDDL(config.ddl());
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's ParseException is checked in Java's eyes but undeclared by Scala
       errors.add(new ConfigError("schema.ddl", "is not a Spark DDL schema (" + firstLine(e.getMessage())
           + "); write it as 'name TYPE, ...', e.g. 'id STRING, ts TIMESTAMP, latency_ms INT'"));
       return errors;

@@ -1,0 +1,96 @@
+package dev.archiver.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
+import dev.archiver.cli.ArchiverCli;
+import dev.archiver.datagen.EventGenerator;
+import dev.archiver.engine.ArchiverEngine;
+import dev.archiver.kafka.LocalKafka;
+import dev.archiver.spark.testing.LocalKafkaExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI as a user runs it, with the real engine found through the ServiceLoader. */
+@ExtendWith(LocalKafkaExtension.class)
+class ArchiverCliIT extends JavaDataFrameSuiteBase {
+  @TempDir
+  Path dir;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private ArchiverCli cli;
+
+  @Override
+  public boolean enableHiveSupport() {
+    return false;
+  }
+
+  @BeforeEach
+  void setUp() {
+    runBefore();
+    cli = new ArchiverCli(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), Path.of("..").toAbsolutePath().normalize(),
+        ArchiverEngine::load);
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    runAfterClass();
+  }
+
+  @Test
+  void datagenRunAndStatusAgreeAndLagIsZero(LocalKafka kafka) {
+    String topic = "cli-" + UUID.randomUUID();
+    String output = dir.resolve("archive").toString();
+    assertThat(cli.execute(new String[] {"datagen", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic,
+        "--events", "1200", "--malformed-ratio", "0.02", "--spike-at", "300", "--spike-factor", "5"}))
+        .as(err.toString(StandardCharsets.UTF_8)).isZero();
+    String[] source = {"--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic, "--output", output,
+        "--schema", EventGenerator.SCHEMA_DDL, "--event-time-column", "event_time"};
+    assertThat(cli.execute(concat(new String[] {"run"}, concat(source, "--max-records-per-batch", "500",
+        "--trigger", "available-now")))).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(cli.execute(concat(new String[] {"status"}, source))).isZero();
+    String status = out.toString(StandardCharsets.UTF_8);
+    assertThat(status).contains("sent 1200 events", "total lag:           0");
+    long archived = Long.parseLong(status.replaceAll("(?s).*records archived:\\s+(\\d+).*", "$1"));
+    long quarantined = Long.parseLong(status.replaceAll("(?s).*records quarantined:\\s+(\\d+).*", "$1"));
+    assertThat(archived + quarantined).isEqualTo(1200);
+    assertThat(quarantined).isPositive();
+  }
+
+  @Test
+  void aSchemaSparkCannotParseIsAConfigErrorNamingTheKey() {
+    assertThat(cli.execute(new String[] {"run", "--topic", "t", "--output", dir.toString(), "--schema",
+        "id STRANG,", "--event-time-column", "ts"})).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("schema.ddl: is not a Spark DDL schema");
+  }
+
+  @Test
+  void localKafkaStartsDetachedAndStops() {
+    String kafkaDir = dir.resolve("kafka").toString();
+    String port = Integer.toString(LocalKafka.freePort());
+    assertThat(cli.execute(new String[] {"local-kafka", "start", "--dir", kafkaDir, "--port", port})).isZero();
+    try {
+      assertThat(cli.execute(new String[] {"local-kafka", "status", "--dir", kafkaDir})).isZero();
+      assertThat(out.toString(StandardCharsets.UTF_8)).contains("local Kafka running at 127.0.0.1:" + port);
+    } finally {
+      assertThat(cli.execute(new String[] {"local-kafka", "stop", "--dir", kafkaDir})).isZero();
+    }
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("local Kafka stopped");
+    assertThat(LocalKafka.runningDetached(Path.of(kafkaDir))).isEmpty();
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] joined = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, joined, a.length, b.length);
+    return joined;
+  }
+}
