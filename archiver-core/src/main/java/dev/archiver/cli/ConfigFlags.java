@@ -30,7 +30,8 @@ final class ConfigFlags {
   static Options addTo(Options options) {
     options.addOption(Option.builder("c").longOpt("config").hasArg().argName("FILE")
         .desc("YAML or JSON config file; flags below override it").build());
-    SHORTCUTS.forEach(e -> options.addOption(Flags.value(e.getKey(), "VALUE", "sets " + e.getValue().name())));
+    SHORTCUTS.forEach(e -> options.addOption(Flags.value(e.getKey(), "VALUE",
+        "sets " + e.getValue().name() + ": " + e.getValue().doc())));
     options.addOption(Flags.value("trigger", "MODE",
         "available-now | processing-time:<interval> (e.g. processing-time:30s); sets trigger.*"));
     options.addOption(Option.builder().longOpt("set").hasArgs().argName("KEY=VALUE")

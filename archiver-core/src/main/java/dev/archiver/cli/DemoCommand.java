@@ -52,9 +52,9 @@ final class DemoCommand implements Command {
   public int run(CommandLine line, CliContext context) throws IOException {
     long events = Flags.longValue(line, "events", 50_000);
     Path output = Path.of(Flags.string(line, "output").orElse("demo-output")).toAbsolutePath();
-    Path kafkaDir = context.home().resolve(".archiver/demo-kafka");
+    // A broker of its own per demo, so demos never share (or delete) each other's broker data.
+    Path kafkaDir = Files.createTempDirectory("archiver-demo-kafka");
     deleteRecursively(output);
-    deleteRecursively(kafkaDir);
     ArchiverEngine engine = context.engine().get();
     PrintStream out = context.out();
     out.println("demo: starting a local Kafka broker ...");
@@ -71,6 +71,8 @@ final class DemoCommand implements Command {
       out.println("demo: archiving with trigger available-now to " + output + " ...");
       engine.run(config, List.of());
       return summary(out, config, engine.commitLog(config.output().path(), Map.of()), produced.sent());
+    } finally {
+      deleteRecursively(kafkaDir);
     }
   }
 
