@@ -51,7 +51,7 @@ final class StatusCommand implements Command {
           .collect(Collectors.joining(", ")));
     }
     if (!line.hasOption("no-lag")) {
-      printLag(out, config, committedEnds(manifests));
+      printLag(out, "", config, committedEnds(manifests));
     }
     return 0;
   }
@@ -62,7 +62,7 @@ final class StatusCommand implements Command {
         .collect(Collectors.toMap(OffsetRange::topicPartition, OffsetRange::endOffset, Math::max));
   }
 
-  static long printLag(PrintStream out, ArchiverConfig config, Map<String, Long> committed) {
+  static long printLag(PrintStream out, String indent, ArchiverConfig config, Map<String, Long> committed) {
     try (KafkaAdmin admin = new KafkaAdmin(config.source().bootstrapServers(), config.source().kafkaOptions())) {
       Map<TopicPartition, Long> ends = admin.endOffsets(config.source().topic(), config.source().topicPattern());
       long total = 0;
@@ -72,8 +72,8 @@ final class StatusCommand implements Command {
         total += lag;
         parts.append(parts.length() == 0 ? "" : ", ").append(e.getKey()).append('=').append(lag);
       }
-      out.println("lag per partition:   " + parts);
-      out.println("total lag:           " + total);
+      out.println(indent + "lag per partition:   " + parts);
+      out.println(indent + "total lag:           " + total);
       return total;
     }
   }
