@@ -4,6 +4,7 @@ import dev.archiver.config.ArchiverConfig;
 import dev.archiver.config.ConfigException;
 import dev.archiver.config.ConfigError;
 import dev.archiver.engine.ArchiverEngine;
+import dev.archiver.listener.CommitListeners;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
@@ -36,7 +37,9 @@ final class RunCommand implements Command {
       context.out().println("config OK");
       return 0;
     }
-    engine.run(config, List.of());
+    try (CommitListeners notifiers = CommitListeners.fromConfig(config)) {
+      engine.run(config, notifiers.listeners());
+    }
     context.out().println("archiver: run finished; manifests under " + config.output().manifests());
     return 0;
   }

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * came from is kept for {@link #redacted()} dumps.
  */
 public record ArchiverConfig(Source source, Schema schema, Output output, Trigger trigger, Backpressure backpressure,
-    String jobName, Map<String, String> sparkConf, Map<String, String> values) {
+    Notify notifications, String jobName, Map<String, String> sparkConf, Map<String, String> values) {
 
   public ArchiverConfig {
     sparkConf = Map.copyOf(sparkConf);
@@ -23,6 +23,12 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
       String startingOffsets, boolean failOnDataLoss, Map<String, String> kafkaOptions) {
     public Source {
       kafkaOptions = Map.copyOf(kafkaOptions);
+    }
+
+    @Override
+    public String toString() {
+      return "Source[bootstrapServers=" + bootstrapServers + ", topic=" + topic + ", topicPattern=" + topicPattern
+          + ", kafkaOptions=" + Redaction.redact(new TreeMap<>(kafkaOptions)) + "]";
     }
   }
 
@@ -52,6 +58,26 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
 
   /** How each batch's intake limit is chosen. */
   public record Backpressure(String policy, long maxRecordsPerBatch) {
+  }
+
+  /** Who hears of each committed batch, and how hard the archiver tries to tell them. */
+  public record Notify(Optional<String> command, Duration commandTimeout, Optional<Airflow> airflow,
+      int queueCapacity, int maxAttempts, Duration initialBackoff) {
+  }
+
+  /** An Airflow 3 deployment to trigger a DAG run per batch on; a token, or a username with a password. */
+  public record Airflow(String url, String dagId, Optional<String> token, Optional<String> username,
+      Optional<String> password) {
+    @Override
+    public String toString() {
+      return "Airflow[url=" + url + ", dagId=" + dagId + ", credentials=" + Redaction.MASK + "]";
+    }
+  }
+
+  /** Secrets masked: a config may end up in a log line. */
+  @Override
+  public String toString() {
+    return "ArchiverConfig" + redacted();
   }
 
   /** Every set key with secrets masked: safe for logs, {@code status} and manifests. */

@@ -2,7 +2,7 @@ package dev.archiver.config;
 
 import static dev.archiver.config.ConfigKey.optional;
 import static dev.archiver.config.ConfigKey.prefix;
-import static dev.archiver.config.ConfigKey.required;
+import static dev.archiver.config.ConfigKey.withoutDefault;
 
 import java.util.List;
 import java.util.Optional;
@@ -14,9 +14,9 @@ import java.util.Optional;
 public final class ArchiverConfigKeys {
   public static final ConfigKey BOOTSTRAP_SERVERS = optional("source.bootstrap-servers", ValueType.string(),
       "localhost:9092", "Kafka bootstrap servers, host:port[,host:port].");
-  public static final ConfigKey TOPIC = required("source.topic", ValueType.string(),
+  public static final ConfigKey TOPIC = withoutDefault("source.topic", ValueType.string(),
       "Topic to archive (comma-separated for several). Set this or source.topic-pattern.");
-  public static final ConfigKey TOPIC_PATTERN = required("source.topic-pattern", ValueType.string(),
+  public static final ConfigKey TOPIC_PATTERN = withoutDefault("source.topic-pattern", ValueType.string(),
       "Java regex of topics to archive. Set this or source.topic.");
   public static final ConfigKey STARTING_OFFSETS = optional("source.starting-offsets",
       ValueType.oneOf("earliest", "latest"), "earliest",
@@ -27,22 +27,22 @@ public final class ArchiverConfigKeys {
       "Any Kafka consumer property, passed through (security.protocol, sasl.jaas.config, ssl.*). "
           + "Secrets are redacted in logs and manifests.");
 
-  public static final ConfigKey SCHEMA_DDL = required("schema.ddl", ValueType.string(),
+  public static final ConfigKey SCHEMA_DDL = withoutDefault("schema.ddl", ValueType.string(),
       "Schema of the JSON records as a Spark DDL string, e.g. 'id STRING, ts TIMESTAMP, latency_ms INT'.");
-  public static final ConfigKey EVENT_TIME_COLUMN = required("schema.event-time-column", ValueType.string(),
+  public static final ConfigKey EVENT_TIME_COLUMN = withoutDefault("schema.event-time-column", ValueType.string(),
       "Column (in schema.ddl, TIMESTAMP) that partitions the archive by event date. "
           + "Unset: the Kafka record timestamp is used.");
-  public static final ConfigKey REQUIRED_COLUMNS = required("schema.required-columns", ValueType.list(),
+  public static final ConfigKey REQUIRED_COLUMNS = withoutDefault("schema.required-columns", ValueType.list(),
       "Columns that must be present and non-null, else the record is quarantined. "
           + "Unset: the event-time column, if any.");
-  public static final ConfigKey TIMESTAMP_FORMAT = required("schema.timestamp-format", ValueType.string(),
+  public static final ConfigKey TIMESTAMP_FORMAT = withoutDefault("schema.timestamp-format", ValueType.string(),
       "Pattern for TIMESTAMP fields (Spark datetime pattern). Unset: ISO-8601.");
 
-  public static final ConfigKey OUTPUT_PATH = required("output.path", ValueType.string(),
+  public static final ConfigKey OUTPUT_PATH = withoutDefault("output.path", ValueType.string(),
       "Archive root: a local path, file:// or s3a:// URI.");
-  public static final ConfigKey CHECKPOINT = required("output.checkpoint", ValueType.string(),
+  public static final ConfigKey CHECKPOINT = withoutDefault("output.checkpoint", ValueType.string(),
       "Spark checkpoint location. Unset: <output.path>/_archiver/checkpoint.");
-  public static final ConfigKey QUARANTINE = required("output.quarantine", ValueType.string(),
+  public static final ConfigKey QUARANTINE = withoutDefault("output.quarantine", ValueType.string(),
       "Where records that fail to parse go, with their raw value, error and Kafka coordinates. "
           + "Unset: <output.path>/_quarantine.");
   public static final ConfigKey PARTITION_BY_HOUR = optional("output.partition-by-hour", ValueType.bool(), "false",
@@ -65,6 +65,28 @@ public final class ArchiverConfigKeys {
       ValueType.positiveLong(), "100000",
       "Most Kafka records one batch reads (all partitions together); bounds a batch's memory.");
 
+  public static final ConfigKey NOTIFY_COMMAND = withoutDefault("notify.command", ValueType.string(),
+      "Command run after each commit through /bin/sh -c; {manifest} and {batchId} are replaced and "
+          + "ARCHIVER_MANIFEST is set. E.g. 'archiver-dbt run-batch --manifest {manifest} --project-dir my_dbt'.");
+  public static final ConfigKey NOTIFY_COMMAND_TIMEOUT = optional("notify.command-timeout", ValueType.duration(),
+      "10m", "How long notify.command may run before it counts as failed.");
+  public static final ConfigKey AIRFLOW_URL = withoutDefault("notify.airflow.url", ValueType.string(),
+      "Airflow 3 base URL, e.g. http://airflow:8080; one run of notify.airflow.dag-id is triggered per batch.");
+  public static final ConfigKey AIRFLOW_DAG = optional("notify.airflow.dag-id", ValueType.string(),
+      "archiver_dbt_batch", "The DAG triggered per committed batch, with the batch in its conf.");
+  public static final ConfigKey AIRFLOW_TOKEN = withoutDefault("notify.airflow.token", ValueType.string(),
+      "Bearer token for Airflow's REST API (secret). Or set notify.airflow.username and notify.airflow.password.");
+  public static final ConfigKey AIRFLOW_USERNAME = withoutDefault("notify.airflow.username", ValueType.string(),
+      "Airflow user whose token the archiver requests at /auth/token.");
+  public static final ConfigKey AIRFLOW_PASSWORD = withoutDefault("notify.airflow.password", ValueType.string(),
+      "Password of notify.airflow.username (secret).");
+  public static final ConfigKey NOTIFY_QUEUE = optional("notify.queue-capacity", ValueType.positiveLong(), "1000",
+      "Commits waiting to be announced; beyond it they are dropped (logged) and left to the dbt hook's catch-up.");
+  public static final ConfigKey NOTIFY_ATTEMPTS = optional("notify.max-attempts", ValueType.positiveLong(), "5",
+      "Attempts per notification before it is logged and skipped.");
+  public static final ConfigKey NOTIFY_BACKOFF = optional("notify.initial-backoff", ValueType.duration(), "1s",
+      "Wait before the first retry of a notification; doubles with each attempt.");
+
   public static final ConfigKey JOB_NAME = optional("job.name", ValueType.string(), "archiver",
       "Name of the Spark application and the streaming query.");
   public static final ConfigKey SPARK_OPTIONS = prefix("spark.",
@@ -74,7 +96,9 @@ public final class ArchiverConfigKeys {
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
       OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, TRIGGER,
-      TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, JOB_NAME, SPARK_OPTIONS);
+      TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL,
+      AIRFLOW_DAG, AIRFLOW_TOKEN, AIRFLOW_USERNAME, AIRFLOW_PASSWORD, NOTIFY_QUEUE, NOTIFY_ATTEMPTS, NOTIFY_BACKOFF,
+      JOB_NAME, SPARK_OPTIONS);
 
   private ArchiverConfigKeys() {
   }

@@ -8,7 +8,7 @@ import java.util.Optional;
  */
 public record ConfigKey(String name, ValueType type, Optional<String> defaultValue, String doc, boolean prefix) {
 
-  public static ConfigKey required(String name, ValueType type, String doc) {
+  public static ConfigKey withoutDefault(String name, ValueType type, String doc) {
     return new ConfigKey(name, type, Optional.empty(), doc, false);
   }
 

@@ -74,6 +74,8 @@ public final class ConfigLoader {
     ArchiverConfig.Backpressure backpressure = new ArchiverConfig.Backpressure((String) v.get(BACKPRESSURE_POLICY),
         (Long) v.get(MAX_RECORDS_PER_BATCH));
 
+    ArchiverConfig.Notify notify = notify(v);
+
     Map<String, String> sparkConf = new LinkedHashMap<>();
     raw.forEach((k, val) -> {
       if (SPARK_OPTIONS.matches(k)) {
@@ -81,8 +83,31 @@ public final class ConfigLoader {
       }
     });
     v.throwIfErrors();
-    return new ArchiverConfig(source, schema, output, trigger, backpressure, (String) v.get(JOB_NAME), sparkConf,
-        raw);
+    return new ArchiverConfig(source, schema, output, trigger, backpressure, notify, (String) v.get(JOB_NAME),
+        sparkConf, raw);
+  }
+
+  private static ArchiverConfig.Notify notify(Values v) {
+    Optional<String> url = v.opt(AIRFLOW_URL).map(String.class::cast);
+    Optional<String> token = v.opt(AIRFLOW_TOKEN).map(String.class::cast);
+    Optional<String> user = v.opt(AIRFLOW_USERNAME).map(String.class::cast);
+    Optional<String> password = v.opt(AIRFLOW_PASSWORD).map(String.class::cast);
+    if (url.isPresent() && token.isEmpty() && (user.isEmpty() || password.isEmpty())) {
+      v.error(AIRFLOW_TOKEN.name(), "missing: notify.airflow.url needs notify.airflow.token, or"
+          + " notify.airflow.username and notify.airflow.password");
+    }
+    if (url.isEmpty() && (token.isPresent() || user.isPresent())) {
+      v.error(AIRFLOW_URL.name(), "missing: Airflow credentials are set but not the URL to use them on");
+    }
+    Optional<ArchiverConfig.Airflow> airflow = url.map(u -> new ArchiverConfig.Airflow(u, (String) v.get(AIRFLOW_DAG),
+        token, user, password));
+    return new ArchiverConfig.Notify(v.opt(NOTIFY_COMMAND).map(String.class::cast),
+        (Duration) v.get(NOTIFY_COMMAND_TIMEOUT), airflow, asInt(v.get(NOTIFY_QUEUE)), asInt(v.get(NOTIFY_ATTEMPTS)),
+        (Duration) v.get(NOTIFY_BACKOFF));
+  }
+
+  private static int asInt(Object value) {
+    return value == null ? 1 : (int) Math.min(Integer.MAX_VALUE, (Long) value);
   }
 
   private static void readFile(Path file, Map<String, String> into, List<ConfigError> errors) {

@@ -210,11 +210,17 @@ public final class LocalKafka implements AutoCloseable {
     return read(file).trim();
   }
 
+  /** A Kafka cluster id (URL-safe base64 of 16 bytes) that does not start with '-', which the tool reads as a flag. */
   private static String clusterId() {
-    UUID uuid = UUID.randomUUID();
-    ByteBuffer b = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
-        .putLong(uuid.getLeastSignificantBits());
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    while (true) {
+      UUID uuid = UUID.randomUUID();
+      ByteBuffer b = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+          .putLong(uuid.getLeastSignificantBits());
+      String id = Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+      if (!id.startsWith("-")) {
+        return id;
+      }
+    }
   }
 
   private static boolean listening(int port) {

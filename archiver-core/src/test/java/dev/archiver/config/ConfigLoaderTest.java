@@ -122,6 +122,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void airflowNeedsCredentialsAndMasksThem() {
+    Map<String, String> m = minimal();
+    m.put("notify.airflow.url", "http://airflow:8080");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("notify.airflow.token: missing");
+    m.put("notify.airflow.token", "tok-123");
+    ArchiverConfig c = ConfigLoader.fromMap(m);
+    assertThat(c.notifications().airflow()).get().extracting(ArchiverConfig.Airflow::dagId)
+        .isEqualTo("archiver_dbt_batch");
+    assertThat(c.redacted()).containsEntry("notify.airflow.token", Redaction.MASK);
+    assertThat(c.toString()).doesNotContain("tok-123");
+  }
+
+  @Test
   void parsesHumanDurations() {
     assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));

@@ -1,0 +1,117 @@
+package dev.archiver.listener;
+
+import dev.archiver.commit.CommitManifest;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands commits to a slow or flaky listener without ever blocking or failing the stream: a bounded queue, one worker,
+ * retries with exponential backoff, then a log line and the next batch. Nothing is lost for good: the manifests stay
+ * the truth, and the dbt hook's catch-up applies any batch whose notification was dropped.
+ */
+public final class AsyncNotifier implements CommitListener, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AsyncNotifier.class);
+
+  /** How a notifier retries; {@code sleeper} is injectable so tests need not wait. */
+  public record Retry(int maxAttempts, Duration initialBackoff, Sleeper sleeper) {
+  }
+
+  /** Waits between attempts. */
+  @FunctionalInterface
+  public interface Sleeper {
+    void sleep(Duration d) throws InterruptedException;
+  }
+
+  private final String name;
+  private final CommitListener target;
+  private final Retry retry;
+  private final BlockingQueue<CommitManifest> queue;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread worker;
+
+  public AsyncNotifier(String name, CommitListener target, int capacity, Retry retry) {
+    this.name = name;
+    this.target = target;
+    this.retry = retry;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.worker = new Thread(this::work, "archiver-notify-" + name);
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  @Override
+  public void onCommitted(CommitManifest manifest) {
+    if (closed.get() || !queue.offer(manifest)) {
+      LOG.warn("{}: queue full or closed, batch {} is not announced; the dbt hook's catch-up will apply it", name,
+          manifest.batchId());
+    }
+  }
+
+  /** Stops taking commits and waits up to {@code timeout} for queued ones to be delivered. */
+  public void close(Duration timeout) {
+    closed.set(true);
+    try {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!queue.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      worker.interrupt();
+      worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!queue.isEmpty()) {
+      LOG.warn("{}: {} batch notification(s) not delivered before shutdown; catch-up will apply them", name,
+          queue.size());
+    }
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(60));
+  }
+
+  private void work() {
+    while (true) {
+      CommitManifest manifest;
+      try {
+        manifest = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (!deliver(manifest)) {
+        return;
+      }
+    }
+  }
+
+  /** False when interrupted (shutdown); a batch given up on is logged and skipped. */
+  private boolean deliver(CommitManifest manifest) {
+    Duration backoff = retry.initialBackoff();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        target.onCommitted(manifest);
+        return true;
+      } catch (RuntimeException e) {
+        if (attempt >= retry.maxAttempts()) {
+          LOG.warn("{}: giving up on batch {} after {} attempts ({}); the manifest stays, catch-up will apply it",
+              name, manifest.batchId(), attempt, e.getMessage());
+          return true;
+        }
+        LOG.info("{}: batch {} attempt {} failed ({}); retrying in {} ms", name, manifest.batchId(), attempt,
+            e.getMessage(), backoff.toMillis());
+      }
+      try {
+        retry.sleeper().sleep(backoff);
+      } catch (InterruptedException e) {
+        return false;
+      }
+      backoff = backoff.multipliedBy(2);
+    }
+  }
+}
