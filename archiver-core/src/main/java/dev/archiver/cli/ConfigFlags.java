@@ -47,6 +47,24 @@ final class ConfigFlags {
     return ConfigLoader.load(file, overrides(line));
   }
 
+  /**
+   * For commands that only read and write storage ({@code vacuum}, {@code status}): only output.path is needed, so
+   * the keys a run requires (topic, schema) get placeholders when missing.
+   */
+  static ArchiverConfig loadStorage(CommandLine line) {
+    Optional<Path> file = Flags.string(line, "config").map(Path::of);
+    Map<String, String> values = new LinkedHashMap<>(overrides(line));
+    Map<String, String> fromFile = file.map(f -> ConfigLoader.load(Optional.of(f), Map.of()).values())
+        .orElse(Map.of());
+    Map<String, String> merged = new LinkedHashMap<>(fromFile);
+    merged.putAll(values);
+    if (!merged.containsKey(TOPIC.name()) && !merged.containsKey(TOPIC_PATTERN.name())) {
+      merged.put(TOPIC_PATTERN.name(), ".*");
+    }
+    merged.putIfAbsent(SCHEMA_DDL.name(), "unused STRING");
+    return ConfigLoader.fromMap(merged);
+  }
+
   static Map<String, String> overrides(CommandLine line) {
     Map<String, String> out = new LinkedHashMap<>();
     SHORTCUTS.forEach(e -> Flags.string(line, e.getKey()).ifPresent(v -> out.put(e.getValue().name(), v)));

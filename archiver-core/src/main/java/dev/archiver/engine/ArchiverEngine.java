@@ -5,6 +5,7 @@ import dev.archiver.commit.CommitLog;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.config.ConfigError;
 import dev.archiver.listener.CommitListener;
+import dev.archiver.vacuum.ArchiveStorage;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -25,6 +26,9 @@ public interface ArchiverEngine {
 
   /** The commit log under an archive root; {@code storageConf} holds {@code spark.hadoop.*} settings (S3 endpoint...). */
   CommitLog commitLog(String outputPath, Map<String, String> storageConf);
+
+  /** File operations on the archive's storage, for vacuum. */
+  ArchiveStorage storage(Map<String, String> storageConf);
 
   static ArchiverEngine load() {
     return ServiceLoader.load(ArchiverEngine.class).findFirst().orElseThrow(() -> new ArchiverException(

@@ -27,6 +27,11 @@ final class FakeEngine implements ArchiverEngine {
   }
 
   @Override
+  public dev.archiver.vacuum.ArchiveStorage storage(Map<String, String> storageConf) {
+    throw new UnsupportedOperationException("not in CLI unit tests");
+  }
+
+  @Override
   public CommitLog commitLog(String outputPath, Map<String, String> storageConf) {
     return log;
   }

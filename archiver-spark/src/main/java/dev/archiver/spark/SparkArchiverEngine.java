@@ -5,7 +5,9 @@ import dev.archiver.config.ArchiverConfig;
 import dev.archiver.config.ConfigError;
 import dev.archiver.engine.ArchiverEngine;
 import dev.archiver.listener.CommitListener;
+import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.commit.HadoopCommitLog;
+import dev.archiver.vacuum.ArchiveStorage;
 import dev.archiver.spark.job.ArchiveJob;
 import dev.archiver.spark.parse.RecordParser;
 import dev.archiver.spark.source.KafkaSource;
@@ -40,13 +42,23 @@ public final class SparkArchiverEngine implements ArchiverEngine {
 
   @Override
   public CommitLog commitLog(String outputPath, Map<String, String> storageConf) {
+    return new HadoopCommitLog(outputPath, hadoopConf(storageConf));
+  }
+
+  @Override
+  public ArchiveStorage storage(Map<String, String> storageConf) {
+    return new HadoopArchiveStorage(hadoopConf(storageConf));
+  }
+
+  /** The Hadoop settings of {@code spark.hadoop.*} keys, as Spark would apply them, without starting Spark. */
+  static Configuration hadoopConf(Map<String, String> sparkConf) {
     Configuration conf = new Configuration();
-    storageConf.forEach((k, v) -> {
+    sparkConf.forEach((k, v) -> {
       if (k.startsWith("spark.hadoop.")) {
         conf.set(k.substring("spark.hadoop.".length()), v);
       }
     });
-    return new HadoopCommitLog(outputPath, conf);
+    return conf;
   }
 
   /** The caller's session when there is one (spark-submit, notebooks, tests); else a local one. */

@@ -11,7 +11,12 @@ import dev.archiver.spark.testing.LocalKafkaExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,6 +69,38 @@ class ArchiverCliIT extends JavaDataFrameSuiteBase {
     long quarantined = Long.parseLong(status.replaceAll("(?s).*records quarantined:\\s+(\\d+).*", "$1"));
     assertThat(archived + quarantined).isEqualTo(1200);
     assertThat(quarantined).isPositive();
+  }
+
+  @Test
+  void vacuumDeletesOnlyOldFilesNoManifestLists(LocalKafka kafka) throws Exception {
+    String topic = "vacuum-" + UUID.randomUUID();
+    Path output = dir.resolve("archive");
+    cli.execute(new String[] {"datagen", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic,
+        "--events", "300"});
+    assertThat(cli.execute(new String[] {"run", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic,
+        "--output", output.toString(), "--schema", EventGenerator.SCHEMA_DDL, "--event-time-column", "event_time"}))
+        .isZero();
+    List<Path> committed;
+    try (var files = Files.walk(output)) {
+      committed = files.filter(p -> p.toString().endsWith(".parquet")).toList();
+    }
+    Path partition = committed.get(0).getParent();
+    Path oldOrphan = Files.copy(committed.get(0), partition.resolve("part-00000000000000000099-00000.c000.parquet"));
+    Files.setLastModifiedTime(oldOrphan, FileTime.from(Instant.now().minus(Duration.ofDays(3))));
+    Path youngOrphan = Files.copy(committed.get(0), partition.resolve("part-00000000000000000100-00000.c000.parquet"));
+    for (Path p : committed) {
+      Files.setLastModifiedTime(p, FileTime.from(Instant.now().minus(Duration.ofDays(30))));
+    }
+
+    String[] vacuum = {"vacuum", "--output", output.toString(), "--older-than", "24h"};
+    assertThat(cli.execute(concat(vacuum, "--dry-run"))).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("would delete", oldOrphan.getFileName().toString())
+        .doesNotContain("would delete " + youngOrphan.toUri());
+    assertThat(oldOrphan).exists();
+    assertThat(cli.execute(vacuum)).isZero();
+    assertThat(oldOrphan).doesNotExist();
+    assertThat(youngOrphan).as("newer than --older-than").exists();
+    committed.forEach(p -> assertThat(p).as("listed in a manifest").exists());
   }
 
   @Test

@@ -1,0 +1,67 @@
+"""An archive as this tool sees it: the committed batches its manifests list, read from <output>/_archiver/manifests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archiver_dbt import uris
+from archiver_dbt.manifest import MANIFEST_NAME, Manifest, ManifestError, manifest_name, parse_manifest
+from archiver_dbt.storage import Storage, storage_for
+
+MANIFESTS_DIR = "_archiver/manifests"
+_MANIFEST_URI = re.compile(r"^(.*)/_archiver/manifests/(\d{20})\.json$")
+
+
+@dataclass(frozen=True)
+class Archive:
+    output: str  # normalized: absolute local path or s3://...
+
+    def __post_init__(self) -> None:
+        if self.output != uris.normalize(self.output):
+            raise ValueError(f"{self.output}: pass the output through Archive.at() to normalize it")
+
+    @staticmethod
+    def at(output_uri: str) -> Archive:
+        return Archive(uris.normalize(output_uri))
+
+    @staticmethod
+    def of_manifest(manifest_uri: str) -> tuple[Archive, int]:
+        """The archive a manifest URI belongs to, and the batch it names."""
+        normalized = uris.normalize(manifest_uri)
+        match = _MANIFEST_URI.match(normalized)
+        if match is None:
+            raise ManifestError(
+                f"{manifest_uri}: not a manifest path; expected <output>/{MANIFESTS_DIR}/<batch id, 20 digits>.json"
+            )
+        return Archive(match.group(1)), int(match.group(2))
+
+    @property
+    def storage(self) -> Storage:
+        return storage_for(self.output)
+
+    @property
+    def manifests_dir(self) -> str:
+        return uris.join(self.output, MANIFESTS_DIR)
+
+    def default_ledger(self, name: str) -> str:
+        return uris.join(self.output, f"_archiver/dbt-ledgers/{name}.jsonl")
+
+    def committed(self) -> list[int]:
+        """Batch ids with a manifest: exactly the committed batches (other files there, e.g. temp files, are not)."""
+        ids = []
+        for name in self.storage.list_names(self.manifests_dir):
+            match = MANIFEST_NAME.match(name)
+            if match:
+                ids.append(int(match.group(1)))
+        return sorted(ids)
+
+    def manifest(self, batch_id: int) -> Manifest:
+        uri = uris.join(self.manifests_dir, manifest_name(batch_id))
+        text = self.storage.read_text(uri)
+        if text is None:
+            raise ManifestError(f"{uri}: no such manifest; batch {batch_id} is not committed (yet)")
+        manifest = parse_manifest(text, uri)
+        if manifest.batch_id != batch_id:
+            raise ManifestError(f"{uri}: holds batchId {manifest.batch_id}, but its name says {batch_id}")
+        return manifest

@@ -1,0 +1,75 @@
+"""Runs dbt in this process through dbtRunner: no shell, and --vars can hold thousands of file paths."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from archiver_dbt.plan import Work
+
+LOG = logging.getLogger(__name__)
+COMMANDS = ("build", "run")
+
+
+@dataclass(frozen=True)
+class DbtProject:
+    project_dir: str
+    profiles_dir: str | None = None  # None: the project's own profiles.yml if it has one, else dbt's default
+    target: str | None = None
+    command: str = "build"  # build also runs the tests, so a batch that breaks them stays pending
+    extra_args: tuple[str, ...] = field(default=())  # e.g. ("--select", "tag:archiver")
+
+    def __post_init__(self) -> None:
+        if not os.path.isfile(os.path.join(self.project_dir, "dbt_project.yml")):
+            raise ValueError(f"--project-dir {self.project_dir}: no dbt_project.yml there; point it at a dbt project")
+        if self.profiles_dir is not None and not os.path.isfile(os.path.join(self.profiles_dir, "profiles.yml")):
+            raise ValueError(f"--profiles-dir {self.profiles_dir}: no profiles.yml there")
+        if self.command not in COMMANDS:
+            raise ValueError(f"dbt command must be one of {COMMANDS}, got '{self.command}'")
+
+    def common_args(self) -> list[str]:
+        args = ["--project-dir", self.project_dir]
+        profiles = self.profiles_dir
+        if profiles is None and os.path.isfile(os.path.join(self.project_dir, "profiles.yml")):
+            profiles = self.project_dir
+        if profiles is not None:
+            args += ["--profiles-dir", profiles]
+        if self.target is not None:
+            args += ["--target", self.target]
+        return args
+
+    def args_for(self, work: Work) -> list[str]:
+        args = [self.command, *self.common_args(), "--vars", json.dumps(work.dbt_vars())]
+        window = work.window()
+        if window is not None:
+            # Microbatch models then rebuild only the periods this work's events fall in (dbt aligns them to batch_size).
+            args += ["--event-time-start", window[0].strftime("%Y-%m-%dT%H:%M:%S")]
+            args += ["--event-time-end", window[1].strftime("%Y-%m-%dT%H:%M:%S")]
+        return args + list(self.extra_args)
+
+
+class DbtInvoker(Protocol):
+    def __call__(self, args: list[str]) -> bool:
+        """Runs dbt with args; True when every node succeeded."""
+        ...
+
+
+def invoke_dbt(args: list[str]) -> bool:
+    from dbt.cli.main import dbtRunner  # noqa: PLC0415 - importing dbt takes seconds; --help should not
+
+    LOG.info("dbt %s", " ".join(a if len(a) < 200 else a[:200] + "...(truncated)" for a in args))
+    result = dbtRunner().invoke(args)
+    if result.exception is not None:
+        LOG.error("dbt %s failed: %s", args[0], result.exception)
+    return bool(result.success)
+
+
+def ensure_packages(project: DbtProject, invoke: DbtInvoker) -> None:
+    """Installs packages.yml's packages once (the example's is a local path, so this needs no network)."""
+    has_packages = any(os.path.isfile(os.path.join(project.project_dir, f)) for f in ("packages.yml", "dependencies.yml"))
+    if has_packages and not os.path.isdir(os.path.join(project.project_dir, "dbt_packages")):
+        if not invoke(["deps", *project.common_args()]):
+            raise RuntimeError(f"dbt deps failed in {project.project_dir}; run it there to see why")

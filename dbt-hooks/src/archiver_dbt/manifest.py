@@ -1,0 +1,202 @@
+"""The archiver's commit manifest (format 1): which files and Kafka offsets one committed batch holds."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from archiver_dbt import uris
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = re.compile(r"^(\d{20})\.json$")
+_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$")
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be trusted; the message names the manifest and the field to fix."""
+
+
+def manifest_name(batch_id: int) -> str:
+    return f"{batch_id:020d}.json"
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO-8601 instants as Java writes them (up to nanoseconds, Z or an offset); Python keeps microseconds."""
+    match = _INSTANT.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"'{text}' is not an ISO-8601 instant like 2026-11-25T06:47:46.1Z")
+    fraction = (match.group(2) or "").ljust(6, "0")[:6]
+    zone = "+00:00" if match.group(3) == "Z" else match.group(3)
+    return datetime.fromisoformat(f"{match.group(1)}.{fraction}{zone}").astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class OffsetRange:
+    topic: str
+    partition: int
+    start_offset: int
+    end_offset: int  # exclusive, as in Spark's Kafka source
+
+    def __post_init__(self) -> None:
+        if not self.topic:
+            raise ValueError("topic must not be empty")
+        if self.partition < 0 or self.start_offset < 0:
+            raise ValueError(f"{self.topic}-{self.partition}: partition and startOffset must be >= 0")
+        if self.end_offset < self.start_offset:
+            raise ValueError(
+                f"{self.topic}-{self.partition}: endOffset {self.end_offset} is before startOffset {self.start_offset}"
+            )
+
+
+@dataclass(frozen=True)
+class DataFile:
+    path: str  # relative to its root
+    rows: int
+    size_bytes: int
+
+    def __post_init__(self) -> None:
+        if not self.path or self.path.startswith("/") or ".." in self.path.split("/"):
+            raise ValueError(f"path '{self.path}' must be relative to its root, without '..'")
+        if self.rows < 0 or self.size_bytes < 0:
+            raise ValueError(f"{self.path}: rows and bytes must be >= 0")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    batch_id: int
+    query_id: str
+    committed_at: str
+    archive_root: str  # as written: a Hadoop URI (file:/..., s3a://...)
+    quarantine_root: str
+    offsets: tuple[OffsetRange, ...]
+    num_records: int
+    num_archived: int
+    num_quarantined: int
+    files: tuple[DataFile, ...]
+    quarantine_files: tuple[DataFile, ...]
+    event_time_min: datetime | None
+    event_time_max: datetime | None
+    partitions: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.batch_id < 0:
+            raise ValueError(f"batchId must be >= 0, got {self.batch_id}")
+        if min(self.num_archived, self.num_quarantined) < 0 or self.num_records != self.num_archived + self.num_quarantined:
+            raise ValueError(
+                f"numRecords {self.num_records} != numArchived {self.num_archived} + numQuarantined "
+                f"{self.num_quarantined} (or a count is negative)"
+            )
+        if (self.event_time_min is None) != (self.event_time_max is None):
+            raise ValueError("eventTime needs both min and max")
+        if self.event_time_min and self.event_time_max and self.event_time_min > self.event_time_max:
+            raise ValueError(f"eventTime.min {self.event_time_min} is after eventTime.max {self.event_time_max}")
+
+    def file_uris(self) -> tuple[str, ...]:
+        """Each archived file as a Hadoop URI, exactly as the engine that wrote it names it."""
+        return tuple(uris.join(self.archive_root, f.path) for f in self.files)
+
+    def file_locations(self) -> tuple[str, ...]:
+        """Each archived file as an absolute local path or s3:// URI, the form DuckDB and fsspec open."""
+        root = uris.normalize(self.archive_root)
+        return tuple(uris.join(root, f.path) for f in self.files)
+
+
+def parse_manifest(text: str, source: str) -> Manifest:
+    """Parses and validates; source (the manifest's URI) prefixes every error."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ManifestError(f"{source}: not JSON ({e}); a manifest is written whole, so this file is damaged") from e
+    try:
+        return _manifest(_Fields(doc, ""))
+    except (ValueError, TypeError) as e:
+        raise ManifestError(f"{source}: {e}") from e
+
+
+class _Fields:
+    """Typed access to one JSON object, with the field's path in every error."""
+
+    def __init__(self, doc: Any, where: str) -> None:
+        if not isinstance(doc, dict):
+            raise ValueError(f"{where or 'the manifest'} must be a JSON object")
+        self._doc, self._where = doc, where
+
+    def _get(self, key: str, required: bool = True) -> Any:
+        if key not in self._doc or self._doc[key] is None:
+            if required:
+                raise ValueError(f"missing field '{self._where}{key}'")
+            return None
+        return self._doc[key]
+
+    def integer(self, key: str) -> int:
+        value = self._get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"field '{self._where}{key}' must be an integer, got {value!r}")
+        return value
+
+    def string(self, key: str, required: bool = True) -> str | None:
+        value = self._get(key, required)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ValueError(f"field '{self._where}{key}' must be a non-empty string, got {value!r}")
+        return value
+
+    def array(self, key: str, required: bool = True) -> list[Any]:
+        value = self._get(key, required)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError(f"field '{self._where}{key}' must be a list, got {value!r}")
+        return value
+
+    def object(self, key: str) -> _Fields | None:
+        value = self._get(key, required=False)
+        return None if value is None else _Fields(value, f"{self._where}{key}.")
+
+    def each(self, key: str, required: bool = True) -> list[_Fields]:
+        return [_Fields(v, f"{self._where}{key}[{i}].") for i, v in enumerate(self.array(key, required))]
+
+
+def _manifest(m: _Fields) -> Manifest:
+    version = m.integer("formatVersion")
+    if version != FORMAT_VERSION:
+        raise ValueError(f"formatVersion {version} is not supported (this archiver-dbt reads {FORMAT_VERSION}); upgrade it")
+    event_time = m.object("eventTime")
+    return Manifest(
+        batch_id=m.integer("batchId"),
+        query_id=m.string("queryId") or "",
+        committed_at=m.string("committedAt") or "",
+        archive_root=m.string("archiveRoot") or "",
+        quarantine_root=m.string("quarantineRoot") or "",
+        offsets=tuple(_offset(o) for o in m.each("offsets")),
+        num_records=m.integer("numRecords"),
+        num_archived=m.integer("numArchived"),
+        num_quarantined=m.integer("numQuarantined"),
+        files=tuple(_file(f) for f in m.each("files")),
+        quarantine_files=tuple(_file(f) for f in m.each("quarantineFiles", required=False)),
+        event_time_min=_instant(event_time, "min"),
+        event_time_max=_instant(event_time, "max"),
+        partitions=tuple(_partition(p) for p in m.array("partitions", required=False)),
+    )
+
+
+def _offset(o: _Fields) -> OffsetRange:
+    return OffsetRange(o.string("topic") or "", o.integer("partition"), o.integer("startOffset"), o.integer("endOffset"))
+
+
+def _file(f: _Fields) -> DataFile:
+    return DataFile(f.string("path") or "", f.integer("rows"), f.integer("bytes"))
+
+
+def _instant(event_time: _Fields | None, key: str) -> datetime | None:
+    if event_time is None:
+        return None
+    return parse_instant(event_time.string(key) or "")
+
+
+def _partition(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"partitions must be non-empty strings, got {value!r}")
+    return value

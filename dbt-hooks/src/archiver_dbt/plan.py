@@ -1,0 +1,94 @@
+"""Which batches to transform next, in which groups, and what dbt is told about each group. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from archiver_dbt.manifest import Manifest
+
+
+@dataclass(frozen=True)
+class Policy:
+    coalesce_above: int = 5  # a backlog longer than this goes to dbt in one run instead of one run per batch
+    max_coalesced: int = 500  # but no run takes more batches than this, to bound one run's input
+
+    def __post_init__(self) -> None:
+        if self.coalesce_above < 1:
+            raise ValueError(f"coalesce_above must be >= 1 (1 coalesces any backlog), got {self.coalesce_above}")
+        if self.max_coalesced < 2:
+            raise ValueError(f"max_coalesced must be >= 2, got {self.max_coalesced}")
+
+
+def pending(committed: Iterable[int], applied: set[int], up_to: int | None = None) -> list[int]:
+    """Committed batches not yet applied, oldest first; up_to (inclusive) stops at the batch a caller announced."""
+    return sorted(b for b in set(committed) if b not in applied and (up_to is None or b <= up_to))
+
+
+def groups(batches: Sequence[int], policy: Policy) -> list[tuple[int, ...]]:
+    """One group per dbt run: each batch alone while the backlog is short, else chunks of max_coalesced."""
+    if len(batches) <= policy.coalesce_above:
+        return [(b,) for b in batches]
+    size = policy.max_coalesced
+    return [tuple(batches[i : i + size]) for i in range(0, len(batches), size)]
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one dbt run transforms: one batch, or several coalesced ones treated as one."""
+
+    manifests: tuple[Manifest, ...]
+
+    def __post_init__(self) -> None:
+        ids = [m.batch_id for m in self.manifests]
+        if not ids or ids != sorted(set(ids)):
+            raise ValueError(f"a run needs at least one manifest, ascending by batch id, got {ids}")
+
+    @property
+    def batch_ids(self) -> tuple[int, ...]:
+        return tuple(m.batch_id for m in self.manifests)
+
+    @property
+    def num_archived(self) -> int:
+        return sum(m.num_archived for m in self.manifests)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(f for m in self.manifests for f in m.file_locations())
+
+    def window(self) -> tuple[datetime, datetime] | None:
+        """[start, end) covering every archived event time, in whole seconds (dbt's flag format); None if empty."""
+        lows = [m.event_time_min for m in self.manifests if m.event_time_min is not None]
+        highs = [m.event_time_max for m in self.manifests if m.event_time_max is not None]
+        if not lows:
+            return None
+        start = min(lows).replace(microsecond=0)
+        return start, max(highs).replace(microsecond=0) + timedelta(seconds=1)
+
+    def offsets(self) -> list[dict[str, Any]]:
+        """Per topic-partition, the span of offsets the batches read (batches of one query are contiguous)."""
+        spans: dict[tuple[str, int], tuple[int, int]] = {}
+        for m in self.manifests:
+            for o in m.offsets:
+                low, high = spans.get((o.topic, o.partition), (o.start_offset, o.end_offset))
+                spans[(o.topic, o.partition)] = (min(low, o.start_offset), max(high, o.end_offset))
+        return [
+            {"topic": t, "partition": p, "start_offset": s, "end_offset": e} for (t, p), (s, e) in sorted(spans.items())
+        ]
+
+    def dbt_vars(self) -> dict[str, Any]:
+        window = self.window()
+        return {
+            "batch_id": self.batch_ids[-1],
+            "batch_ids": list(self.batch_ids),
+            "coalesced": len(self.manifests) > 1,
+            "files": list(self.files),
+            "file_uris": [u for m in self.manifests for u in m.file_uris()],
+            "partitions": sorted({p for m in self.manifests for p in m.partitions}),
+            "offsets": self.offsets(),
+            "num_archived": self.num_archived,
+            "event_time_start": window[0].strftime("%Y-%m-%dT%H:%M:%S") if window else None,
+            "event_time_end": window[1].strftime("%Y-%m-%dT%H:%M:%S") if window else None,
+        }

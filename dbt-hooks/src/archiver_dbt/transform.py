@@ -1,0 +1,118 @@
+"""Applies committed batches to a dbt project exactly once and in order, recording each success in the ledger."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+import yaml
+
+from archiver_dbt import uris
+from archiver_dbt.archive import Archive
+from archiver_dbt.dbt_runner import DbtInvoker, DbtProject, ensure_packages, invoke_dbt
+from archiver_dbt.ledger import Ledger, LedgerEntry, now_iso
+from archiver_dbt.plan import Policy, Work, groups, pending
+from archiver_dbt.storage import storage_for
+
+LOG = logging.getLogger(__name__)
+
+
+class DbtFailed(Exception):
+    """dbt failed on these batches; they stay pending and the next run-batch or catch-up retries them."""
+
+    def __init__(self, batch_ids: tuple[int, ...]) -> None:
+        super().__init__(f"dbt failed on batch(es) {_ids(batch_ids)}; they stay pending and are retried on the next run")
+        self.batch_ids = batch_ids
+
+
+@dataclass(frozen=True)
+class Status:
+    committed: int
+    applied: int
+    pending: tuple[int, ...]
+
+
+class Transformer:
+    def __init__(
+        self,
+        archive: Archive,
+        project: DbtProject,
+        policy: Policy | None = None,
+        ledger_uri: str | None = None,
+        invoke: DbtInvoker = invoke_dbt,
+    ) -> None:
+        self.archive, self.project, self.invoke = archive, project, invoke
+        self.policy = policy or Policy()
+        uri = uris.normalize(ledger_uri) if ledger_uri else archive.default_ledger(default_ledger_name(project))
+        self.ledger = Ledger(storage_for(uri), uri)
+
+    def run_batch(self, batch_id: int) -> list[LedgerEntry]:
+        """Applies batch_id and, first, every earlier batch still pending; a batch already applied is skipped."""
+        self.archive.manifest(batch_id)  # fails fast, with the URI, when the announced batch is not committed
+        return self.catch_up(up_to=batch_id)
+
+    def catch_up(self, up_to: int | None = None) -> list[LedgerEntry]:
+        """Applies every pending batch (up to up_to, inclusive), oldest first; returns the entries recorded."""
+        with self.ledger.storage.lock(self.ledger.uri):
+            todo = pending(self.archive.committed(), self.ledger.applied(), up_to)
+            if not todo:
+                LOG.info("nothing pending%s", f" up to batch {up_to}" if up_to is not None else "")
+                return []
+            LOG.info("%d batch(es) pending: %s", len(todo), _ids(tuple(todo)))
+            ensure_packages(self.project, self.invoke)
+            recorded = []
+            for group in groups(todo, self.policy):
+                entry = self._apply(Work(tuple(self.archive.manifest(b) for b in group)))
+                self.ledger.record(entry)
+                recorded.append(entry)
+            return recorded
+
+    def status(self) -> Status:
+        committed = self.archive.committed()
+        applied = self.ledger.applied()
+        return Status(len(committed), len(applied), tuple(pending(committed, applied)))
+
+    def _apply(self, work: Work) -> LedgerEntry:
+        coalesced = len(work.batch_ids) > 1
+        if not work.files:
+            LOG.info("batch(es) %s archived no rows; recorded without running dbt", _ids(work.batch_ids))
+            return LedgerEntry(work.batch_ids, "empty", coalesced, 0, now_iso())
+        LOG.info(
+            "dbt %s on batch(es) %s%s: %d files, %d rows",
+            self.project.command,
+            _ids(work.batch_ids),
+            " (coalesced)" if coalesced else "",
+            len(work.files),
+            work.num_archived,
+        )
+        started = time.monotonic()
+        if not self.invoke(self.project.args_for(work)):
+            raise DbtFailed(work.batch_ids)
+        return LedgerEntry(
+            work.batch_ids,
+            "transformed",
+            coalesced,
+            work.num_archived,
+            now_iso(),
+            dbt_command=self.project.command,
+            seconds=time.monotonic() - started,
+        )
+
+
+def default_ledger_name(project: DbtProject) -> str:
+    """<dbt project name>.<target>: each project and target keeps its own progress over one archive."""
+    path = os.path.join(project.project_dir, "dbt_project.yml")
+    with open(path, encoding="utf-8") as f:
+        doc = yaml.safe_load(f) or {}
+    name = doc.get("name") if isinstance(doc, dict) else None
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{path} has no 'name'; dbt needs one too")
+    return f"{name}.{project.target or 'default'}"
+
+
+def _ids(batch_ids: tuple[int, ...]) -> str:
+    if len(batch_ids) > 3 and batch_ids[-1] - batch_ids[0] == len(batch_ids) - 1:
+        return f"{batch_ids[0]}..{batch_ids[-1]}"
+    return ", ".join(str(b) for b in batch_ids)
