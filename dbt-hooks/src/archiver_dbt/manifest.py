@@ -84,7 +84,10 @@ class Manifest:
     def __post_init__(self) -> None:
         if self.batch_id < 0:
             raise ValueError(f"batchId must be >= 0, got {self.batch_id}")
-        if min(self.num_archived, self.num_quarantined) < 0 or self.num_records != self.num_archived + self.num_quarantined:
+        if (
+            min(self.num_archived, self.num_quarantined) < 0
+            or self.num_records != self.num_archived + self.num_quarantined
+        ):
             raise ValueError(
                 f"numRecords {self.num_records} != numArchived {self.num_archived} + numQuarantined "
                 f"{self.num_quarantined} (or a count is negative)"
@@ -162,7 +165,9 @@ class _Fields:
 def _manifest(m: _Fields) -> Manifest:
     version = m.integer("formatVersion")
     if version != FORMAT_VERSION:
-        raise ValueError(f"formatVersion {version} is not supported (this archiver-dbt reads {FORMAT_VERSION}); upgrade it")
+        raise ValueError(
+            f"formatVersion {version} is not supported (this archiver-dbt reads {FORMAT_VERSION}); upgrade it"
+        )
     event_time = m.object("eventTime")
     return Manifest(
         batch_id=m.integer("batchId"),
@@ -183,7 +188,9 @@ def _manifest(m: _Fields) -> Manifest:
 
 
 def _offset(o: _Fields) -> OffsetRange:
-    return OffsetRange(o.string("topic") or "", o.integer("partition"), o.integer("startOffset"), o.integer("endOffset"))
+    return OffsetRange(
+        o.string("topic") or "", o.integer("partition"), o.integer("startOffset"), o.integer("endOffset")
+    )
 
 
 def _file(f: _Fields) -> DataFile:

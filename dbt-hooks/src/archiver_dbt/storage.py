@@ -87,7 +87,7 @@ class FsspecStorage:
 
     def __init__(self, uri: str) -> None:
         try:
-            import fsspec  # noqa: PLC0415 - optional dependency, only for remote URIs
+            import fsspec  # optional: only remote URIs need it
         except ImportError as e:
             raise StorageError(
                 f"{uri}: remote URIs need fsspec (and s3fs for s3://): pip install 'archiver-dbt[s3]'"

@@ -22,8 +22,8 @@ LOG = logging.getLogger(__name__)
 class DbtFailed(Exception):
     """dbt failed on these batches; they stay pending and the next run-batch or catch-up retries them."""
 
-    def __init__(self, batch_ids: tuple[int, ...]) -> None:
-        super().__init__(f"dbt failed on batch(es) {_ids(batch_ids)}; they stay pending and are retried on the next run")
+    def __init__(self, batch_ids: tuple[int, ...], what: str = "dbt") -> None:
+        super().__init__(f"{what} failed on batch(es) {_ids(batch_ids)}; they stay pending, retried on the next run")
         self.batch_ids = batch_ids
 
 
@@ -61,7 +61,8 @@ class Transformer:
                 LOG.info("nothing pending%s", f" up to batch {up_to}" if up_to is not None else "")
                 return []
             LOG.info("%d batch(es) pending: %s", len(todo), _ids(tuple(todo)))
-            ensure_packages(self.project, self.invoke)
+            if not ensure_packages(self.project, self.invoke):
+                raise DbtFailed(tuple(todo), "dbt deps")
             recorded = []
             for group in groups(todo, self.policy):
                 entry = self._apply(Work(tuple(self.archive.manifest(b) for b in group)))

@@ -11,8 +11,9 @@ public final class BackpressurePolicies {
   public static BackpressurePolicy fromConfig(ArchiverConfig.Backpressure config) {
     return switch (config.policy()) {
       case "fixed" -> new FixedPolicy(config.maxRecordsPerBatch());
+      case AdaptivePolicy.NAME -> AdaptivePolicy.of(config);
       default -> throw new InvalidInputException("backpressure.policy: unknown policy '" + config.policy()
-          + "'; use fixed");
+          + "'; use fixed or adaptive");
     };
   }
 }

@@ -58,6 +58,9 @@ public final class BatchCommitter<B> {
         written.files(), written.quarantineFiles(), written.eventTime(), written.partitions(),
         context.intake().asMap());
     log.commit(manifest);
+    // Listeners hear of the durable fact: the manifest as stored, read back.
+    manifest = log.read(manifest.batchId()).orElseThrow(() -> new IllegalStateException(
+        "batch " + context.batchId() + ": the manifest just committed cannot be read back"));
     LOG.info("committed batch {}: {} archived, {} quarantined, {} files", manifest.batchId(),
         manifest.numArchived(), manifest.numQuarantined(), manifest.files().size());
     notifyListeners(manifest);

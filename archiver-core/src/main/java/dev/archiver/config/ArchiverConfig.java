@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * came from is kept for {@link #redacted()} dumps.
  */
 public record ArchiverConfig(Source source, Schema schema, Output output, Trigger trigger, Backpressure backpressure,
-    Notify notifications, String jobName, Map<String, String> sparkConf, Map<String, String> values) {
+    Metrics metrics, Notify notifications, String jobName, Map<String, String> sparkConf, Map<String, String> values) {
 
   public ArchiverConfig {
     sparkConf = Map.copyOf(sparkConf);
@@ -56,8 +56,14 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
     }
   }
 
-  /** How each batch's intake limit is chosen. */
-  public record Backpressure(String policy, long maxRecordsPerBatch) {
+  /** How each batch's intake limit is chosen; the adaptive fields are resolved (defaults derived). */
+  public record Backpressure(String policy, long maxRecordsPerBatch, long minRecordsPerBatch,
+      long initialRecordsPerBatch, long increaseRecords, double decreaseFactor, long memoryBudgetBytes,
+      Duration targetBatchDuration, Optional<Long> minRecordsPerTrigger, Duration maxTriggerDelay) {
+  }
+
+  /** Per-batch metrics: the Prometheus endpoint and the heap alert. */
+  public record Metrics(Optional<Integer> prometheusPort, double heapAlertRatio) {
   }
 
   /** Who hears of each committed batch, and how hard the archiver tries to tell them. */

@@ -59,11 +59,37 @@ public final class ArchiverConfigKeys {
   public static final ConfigKey TRIGGER_INTERVAL = optional("trigger.interval", ValueType.duration(), "30s",
       "Batch interval of the processing-time trigger.");
 
-  public static final ConfigKey BACKPRESSURE_POLICY = optional("backpressure.policy", ValueType.oneOf("fixed"),
-      "fixed", "How each batch's intake limit is chosen. fixed: always backpressure.max-records-per-batch.");
+  public static final ConfigKey BACKPRESSURE_POLICY = optional("backpressure.policy",
+      ValueType.oneOf("fixed", "adaptive"), "fixed", "How each batch's intake limit is chosen. fixed: always "
+          + "backpressure.max-records-per-batch. adaptive: AIMD between the min and max from each batch's duration "
+          + "and heap (see README, Back-pressure).");
   public static final ConfigKey MAX_RECORDS_PER_BATCH = optional("backpressure.max-records-per-batch",
       ValueType.positiveLong(), "100000",
-      "Most Kafka records one batch reads (all partitions together); bounds a batch's memory.");
+      "Most Kafka records one batch reads (all partitions together); bounds a batch's memory. The adaptive "
+          + "policy's ceiling.");
+  public static final ConfigKey MIN_RECORDS_PER_BATCH = optional("backpressure.min-records-per-batch",
+      ValueType.positiveLong(), "1000", "The adaptive policy's floor: it never cuts the limit below this.");
+  public static final ConfigKey INITIAL_RECORDS_PER_BATCH = withoutDefault("backpressure.initial-records-per-batch",
+      ValueType.positiveLong(), "The adaptive policy's first limit. Unset: a tenth of the ceiling, at least the floor.");
+  public static final ConfigKey INCREASE_RECORDS = withoutDefault("backpressure.increase-records",
+      ValueType.positiveLong(), "The adaptive policy's additive step after a batch in time and under budget. "
+          + "Unset: a twentieth of the ceiling.");
+  public static final ConfigKey DECREASE_FACTOR = optional("backpressure.decrease-factor", ValueType.ratio(), "0.5",
+      "The adaptive policy multiplies the limit by this after a batch over time or over budget.");
+  public static final ConfigKey MEMORY_BUDGET = optional("backpressure.memory-budget-bytes", ValueType.size(), "512m",
+      "Heap a batch may use (live heap after GC, peak over the batch); the adaptive policy cuts above it.");
+  public static final ConfigKey TARGET_DURATION = withoutDefault("backpressure.target-batch-duration",
+      ValueType.duration(), "How long a batch may take; the adaptive policy cuts above it. Unset: trigger.interval.");
+  public static final ConfigKey MIN_TRIGGER_RECORDS = withoutDefault("backpressure.min-records-per-trigger",
+      ValueType.positiveLong(), "processing-time only: wait for at least this many new records before a batch "
+          + "(Kafka source minOffsetsPerTrigger), to avoid tiny batches.");
+  public static final ConfigKey MAX_TRIGGER_DELAY = optional("backpressure.max-trigger-delay", ValueType.duration(),
+      "15m", "processing-time only: run a batch after this long even below min-records-per-trigger.");
+
+  public static final ConfigKey METRICS_PORT = withoutDefault("metrics.prometheus-port", ValueType.positiveLong(),
+      "Port of the Prometheus endpoint (/metrics). Unset: no endpoint; the JSON line per batch is always logged.");
+  public static final ConfigKey HEAP_ALERT_RATIO = optional("metrics.heap-alert-ratio", ValueType.ratio(), "0.8",
+      "Warn (log and archiver_heap_alert gauge) when a batch's heap peak passes this share of the max heap.");
 
   public static final ConfigKey NOTIFY_COMMAND = withoutDefault("notify.command", ValueType.string(),
       "Command run after each commit through /bin/sh -c; {manifest} and {batchId} are replaced and "
@@ -96,7 +122,9 @@ public final class ArchiverConfigKeys {
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
       OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, TRIGGER,
-      TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL,
+      TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH,
+      INCREASE_RECORDS, DECREASE_FACTOR, MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY,
+      METRICS_PORT, HEAP_ALERT_RATIO, NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL,
       AIRFLOW_DAG, AIRFLOW_TOKEN, AIRFLOW_USERNAME, AIRFLOW_PASSWORD, NOTIFY_QUEUE, NOTIFY_ATTEMPTS, NOTIFY_BACKOFF,
       JOB_NAME, SPARK_OPTIONS);
 

@@ -71,8 +71,9 @@ public final class ConfigLoader {
 
     ArchiverConfig.Trigger trigger = new ArchiverConfig.Trigger((String) v.get(TRIGGER),
         (Duration) v.get(TRIGGER_INTERVAL));
-    ArchiverConfig.Backpressure backpressure = new ArchiverConfig.Backpressure((String) v.get(BACKPRESSURE_POLICY),
-        (Long) v.get(MAX_RECORDS_PER_BATCH));
+    ArchiverConfig.Backpressure backpressure = backpressure(v, trigger);
+    ArchiverConfig.Metrics metrics = new ArchiverConfig.Metrics(
+        v.opt(METRICS_PORT).map(p -> (int) (long) (Long) p), (Double) v.get(HEAP_ALERT_RATIO));
 
     ArchiverConfig.Notify notify = notify(v);
 
@@ -83,8 +84,32 @@ public final class ConfigLoader {
       }
     });
     v.throwIfErrors();
-    return new ArchiverConfig(source, schema, output, trigger, backpressure, notify, (String) v.get(JOB_NAME),
+    return new ArchiverConfig(source, schema, output, trigger, backpressure, metrics, notify, (String) v.get(JOB_NAME),
         sparkConf, raw);
+  }
+
+  private static ArchiverConfig.Backpressure backpressure(Values v, ArchiverConfig.Trigger trigger) {
+    Long max = (Long) v.get(MAX_RECORDS_PER_BATCH);
+    Long min = (Long) v.get(MIN_RECORDS_PER_BATCH);
+    long ceiling = max == null ? 1 : max;
+    boolean adaptive = "adaptive".equals(v.get(BACKPRESSURE_POLICY));
+    // The floor only matters to the adaptive policy; a small fixed limit must not trip over its default.
+    long floor = Math.min(min == null ? 1 : min, adaptive ? Long.MAX_VALUE : ceiling);
+    if (floor > ceiling) {
+      v.error(MIN_RECORDS_PER_BATCH.name(), "is " + floor + ", above backpressure.max-records-per-batch " + ceiling
+          + "; lower it or raise the max");
+    }
+    long initial = v.opt(INITIAL_RECORDS_PER_BATCH).map(Long.class::cast)
+        .orElse(Math.max(floor, ceiling / 10));
+    if (adaptive && (initial < floor || initial > ceiling)) {
+      v.error(INITIAL_RECORDS_PER_BATCH.name(), "is " + initial + ", outside the floor " + floor
+          + " and ceiling " + ceiling);
+    }
+    Duration target = v.opt(TARGET_DURATION).map(Duration.class::cast).orElse(trigger.interval());
+    return new ArchiverConfig.Backpressure((String) v.get(BACKPRESSURE_POLICY), ceiling, floor, initial,
+        v.opt(INCREASE_RECORDS).map(Long.class::cast).orElse(Math.max(1, ceiling / 20)),
+        (Double) v.get(DECREASE_FACTOR), (Long) v.get(MEMORY_BUDGET), target == null ? Duration.ofSeconds(30) : target,
+        v.opt(MIN_TRIGGER_RECORDS).map(Long.class::cast), (Duration) v.get(MAX_TRIGGER_DELAY));
   }
 
   private static ArchiverConfig.Notify notify(Values v) {

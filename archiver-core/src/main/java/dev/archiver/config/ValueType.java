@@ -58,6 +58,43 @@ public record ValueType(String description, Function<String, Object> parser) {
     });
   }
 
+  public static ValueType size() {
+    return new ValueType("size (64m, 512MiB, 2g, or bytes)", raw -> {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?")
+          .matcher(raw);
+      if (!m.matches()) {
+        throw new IllegalArgumentException("'" + raw + "' is not a size; use e.g. 512m, 2g or 1048576");
+      }
+      long n = Long.parseLong(m.group(1));
+      String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT).substring(0, 1);
+      long bytes = switch (unit) {
+        case "k" -> n << 10;
+        case "m" -> n << 20;
+        case "g" -> n << 30;
+        default -> n;
+      };
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("must be greater than 0, got " + raw);
+      }
+      return bytes;
+    });
+  }
+
+  public static ValueType ratio() {
+    return new ValueType("number between 0 and 1", raw -> {
+      double value;
+      try {
+        value = Double.parseDouble(raw);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + raw + "' is not a number; use e.g. 0.5");
+      }
+      if (value <= 0 || value >= 1) {
+        throw new IllegalArgumentException("must be between 0 and 1 (exclusive), got " + raw);
+      }
+      return value;
+    });
+  }
+
   public static ValueType list() {
     return new ValueType("comma-separated list", raw -> Arrays.stream(raw.split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList());

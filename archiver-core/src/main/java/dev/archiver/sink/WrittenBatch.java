@@ -5,9 +5,13 @@ import dev.archiver.commit.EventTimeRange;
 import java.util.List;
 import java.util.Optional;
 
-/** What an {@link ArchiveSink} wrote for one batch, not yet committed. */
+/**
+ * What an {@link ArchiveSink} wrote for one batch, not yet committed.
+ *
+ * @param inputBytes bytes of the record values the batch read, for back-pressure and metrics
+ */
 public record WrittenBatch(String archiveRoot, String quarantineRoot, long numArchived, long numQuarantined,
-    List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
+    long inputBytes, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
     List<String> partitions) {
   public WrittenBatch {
     files = List.copyOf(files);

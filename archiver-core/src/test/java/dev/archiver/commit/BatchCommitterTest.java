@@ -25,7 +25,7 @@ class BatchCommitterTest {
   /** A sink that "writes" one file per batch holding the batch's records minus one quarantined. */
   private final ArchiveSink<Long> sink = (context, records) -> {
     writes.incrementAndGet();
-    return new WrittenBatch("file:/a", "file:/a/_quarantine", records - 1, 1,
+    return new WrittenBatch("file:/a", "file:/a/_quarantine", records - 1, 1, records * 100,
         List.of(new DataFile("event_date=2026-11-25/part-" + context.batchId(), records - 1, 10)),
         List.of(new DataFile("part-" + context.batchId(), 1, 5)), Optional.empty(),
         List.of("event_date=2026-11-25"));
@@ -82,7 +82,7 @@ class BatchCommitterTest {
 
   @Test
   void refusesToCommitWhenFilesDoNotHoldTheCountedRecords() {
-    ArchiveSink<Long> lying = (context, records) -> new WrittenBatch("file:/a", "file:/q", records, 0,
+    ArchiveSink<Long> lying = (context, records) -> new WrittenBatch("file:/a", "file:/q", records, 0, 0,
         List.of(new DataFile("f", records - 2, 1)), List.of(), Optional.empty(), List.of());
     BatchCommitter<Long> committer = new BatchCommitter<>(lying, log, List.of(), clock);
     assertThatThrownBy(() -> committer.commit(context(0, "q"), 10L)).isInstanceOf(IllegalStateException.class)

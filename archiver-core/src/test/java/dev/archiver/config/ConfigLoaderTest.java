@@ -136,6 +136,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void adaptiveLimitsMustNest() {
+    Map<String, String> m = minimal();
+    m.put("backpressure.policy", "adaptive");
+    m.put("backpressure.max-records-per-batch", "500");
+    m.put("backpressure.memory-budget-bytes", "lots");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backpressure.min-records-per-batch: is 1000, above backpressure.max-records-per-batch 500")
+        .hasMessageContaining("backpressure.memory-budget-bytes: 'lots' is not a size");
+    m.put("backpressure.max-records-per-batch", "50000");
+    m.put("backpressure.memory-budget-bytes", "1g");
+    ArchiverConfig c = ConfigLoader.fromMap(m);
+    assertThat(c.backpressure().memoryBudgetBytes()).isEqualTo(1L << 30);
+    assertThat(c.backpressure().initialRecordsPerBatch()).isEqualTo(5000);
+    assertThat(c.backpressure().increaseRecords()).isEqualTo(2500);
+    assertThat(c.backpressure().targetBatchDuration()).as("the trigger interval").isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
   void parsesHumanDurations() {
     assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));

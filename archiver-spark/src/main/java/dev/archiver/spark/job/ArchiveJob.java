@@ -4,10 +4,11 @@ import dev.archiver.ArchiverException;
 import dev.archiver.backpressure.BackpressurePolicies;
 import dev.archiver.backpressure.IntakeDecision;
 import dev.archiver.commit.BatchCommitter;
-import dev.archiver.commit.BatchContext;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.listener.CommitListener;
+import dev.archiver.metrics.HeapSampler;
+import dev.archiver.metrics.MetricsReporter;
 import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
 import dev.archiver.spark.checkpoint.OffsetLog;
@@ -17,6 +18,9 @@ import dev.archiver.spark.sink.DirectWriteCommitProtocol;
 import dev.archiver.spark.sink.ParquetArchiveSink;
 import dev.archiver.spark.source.KafkaSource;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.apache.hadoop.conf.Configuration;
@@ -35,16 +39,16 @@ import org.slf4j.LoggerFactory;
  * {@code foreachBatch}. The manifest is published inside the batch, before Spark records the batch in its own
  * commit log; a crash between the two replays the batch, which the committer then skips.
  */
-public final class ArchiveJob {
+public final class ArchiveJob implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ArchiveJob.class);
-  /** Set by Spark on the thread that runs a query's batches. */
-  private static final String QUERY_ID = "sql.streaming.queryId";
 
   private final SparkSession spark;
   private final ArchiverConfig config;
   private final List<CommitListener> listeners;
   private final Clock clock;
   private final BatchHook hook;
+  private final HeapSampler heap = new HeapSampler(Duration.ofMillis(100));
+  private final MetricsReporter metrics;
 
   public ArchiveJob(SparkSession spark, ArchiverConfig config, List<CommitListener> listeners) {
     this(spark, config, listeners, Clock.systemUTC(), BatchHook.NONE);
@@ -58,36 +62,34 @@ public final class ArchiveJob {
     this.listeners = List.copyOf(listeners);
     this.clock = clock;
     this.hook = hook;
+    this.metrics = new MetricsReporter(config.metrics().prometheusPort());
   }
 
-  /** Starts the query; {@link #run} waits for it. */
+  /** Starts the query; {@link #run} waits for it and releases the job's sampler and metrics endpoint. */
   public StreamingQuery start() {
     spark.conf().set("spark.sql.session.timeZone", "UTC");
     spark.conf().set("spark.sql.sources.commitProtocolClass", DirectWriteCommitProtocol.class.getName());
     // Streaming queries disable adaptive execution anyway; saying so up front spares a warning per start.
     spark.conf().set("spark.sql.adaptive.enabled", "false");
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
-    IntakeDecision intake = BackpressurePolicies.fromConfig(config.backpressure()).initial();
-    LOG.info("intake limit {} records per batch ({}: {})", intake.maxRecordsPerBatch(), intake.policy(),
-        intake.reason());
     RecordParser parser = RecordParser.of(config.schema());
-    Dataset<Row> parsed = parser.parse(KafkaSource.read(spark, config.source(), intake));
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
     ParquetArchiveSink parquet = new ParquetArchiveSink(config.output(), parser, hadoopConf);
+    AtomicReference<WrittenBatch> lastWritten = new AtomicReference<>();
     ArchiveSink<Dataset<Row>> sink = (context, batch) -> {
       WrittenBatch written = parquet.write(context, batch);
+      lastWritten.set(written);
       hook.at(BatchHook.Stage.AFTER_FILES, context.batchId());
       return written;
     };
-    BatchCommitter<Dataset<Row>> committer = new BatchCommitter<>(sink, log, listeners, clock);
-    OffsetLog offsets = new OffsetLog(config.output().checkpoint(), hadoopConf);
-
-    VoidFunction2<Dataset<Row>, Long> perBatch = (batch, batchId) -> {
-      String queryId = batch.sparkSession().sparkContext().getLocalProperty(QUERY_ID);
-      hook.at(BatchHook.Stage.BEFORE_WRITE, batchId);
-      committer.commit(new BatchContext(batchId, queryId, offsets.ranges(batchId), intake), batch);
-      hook.at(BatchHook.Stage.AFTER_COMMIT, batchId);
-    };
+    BatchLoop loop = new BatchLoop(new BatchCommitter<>(sink, log, listeners, clock),
+        new OffsetLog(config.output().checkpoint(), hadoopConf), BackpressurePolicies.fromConfig(config.backpressure()),
+        heap, metrics, config.metrics().heapAlertRatio(), hook, lastWritten);
+    IntakeDecision intake = loop.initial();
+    LOG.info("intake limit {} records per batch ({}: {})", intake.maxRecordsPerBatch(), intake.policy(),
+        intake.reason());
+    Dataset<Row> parsed = parser.parse(KafkaSource.read(spark, config, intake));
+    VoidFunction2<Dataset<Row>, Long> perBatch = (batch, batchId) -> loop.run(batch, batchId);
     try {
       return parsed.writeStream()
           .queryName(config.jobName())
@@ -101,13 +103,25 @@ public final class ArchiveJob {
     }
   }
 
+  /** The port of the Prometheus endpoint, when metrics.prometheus-port is set. */
+  public Optional<Integer> metricsPort() {
+    return metrics.port();
+  }
+
+  @Override
+  public void close() {
+    heap.close();
+    metrics.close();
+  }
+
   /** Runs until an available-now query is caught up, or until a processing-time query is stopped. */
   public void run() {
-    StreamingQuery query = start();
     try {
-      query.awaitTermination();
+      start().awaitTermination();
     } catch (StreamingQueryException e) {
       throw new ArchiverException("the archive query failed: " + e.getMessage(), e.getCause());
+    } finally {
+      close();
     }
   }
 }

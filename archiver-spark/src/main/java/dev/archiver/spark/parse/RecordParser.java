@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.StructType;
 public final class RecordParser {
   public static final String ERROR = "_error";
   public static final String RAW_VALUE = "_raw_value";
+  public static final String VALUE_BYTES = "_value_bytes";
   public static final String EVENT_DATE = "event_date";
   public static final String EVENT_HOUR = "event_hour";
   public static final List<String> LINEAGE = List.of("_kafka_topic", "_kafka_partition", "_kafka_offset",
@@ -101,6 +102,7 @@ public final class RecordParser {
     out.add(config.eventTimeColumn().map(c -> coalesce(col(PARSED + "." + c), kafkaTime)).orElse(kafkaTime)
         .as(EVENT_TIME));
     out.add(error.as(ERROR));
+    out.add(coalesce(octet_length(col("_value")), lit(0)).as(VALUE_BYTES));
     // Only quarantined records keep their raw value, so a cached batch holds each good record once.
     out.add(when(error.isNotNull(), col("_value")).as(RAW_VALUE));
     return parsed.select(out.toArray(Column[]::new));

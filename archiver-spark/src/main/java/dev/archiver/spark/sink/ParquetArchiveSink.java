@@ -59,7 +59,8 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
           count_if(col(RecordParser.ERROR).isNull()).as("archived"),
           count_if(col(RecordParser.ERROR).isNotNull()).as("quarantined"),
           min(when(col(RecordParser.ERROR).isNull(), parser.eventTime())).as("min_time"),
-          max(when(col(RecordParser.ERROR).isNull(), parser.eventTime())).as("max_time"));
+          max(when(col(RecordParser.ERROR).isNull(), parser.eventTime())).as("max_time"),
+          sum(col(RecordParser.VALUE_BYTES)).as("input_bytes"));
       List<String> partitionColumns = output.partitionByHour()
           ? List.of(RecordParser.EVENT_DATE, RecordParser.EVENT_HOUR) : List.of(RecordParser.EVENT_DATE);
       List<DataFile> files = writeParquet(parser.archived(observed, output.partitionByHour()), output.path(),
@@ -72,8 +73,9 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
               "quarantine", List.of());
       Optional<EventTimeRange> eventTime = Optional.ofNullable((Timestamp) counts.get("min_time"))
           .map(min -> new EventTimeRange(min.toInstant(), ((Timestamp) counts.get("max_time")).toInstant()));
+      long inputBytes = counts.get("input_bytes") == null ? 0 : ((Number) counts.get("input_bytes")).longValue();
       return new WrittenBatch(qualified(output.path()), qualified(output.quarantine()), archived, quarantined,
-          files, quarantineFiles, eventTime, partitions(files));
+          inputBytes, files, quarantineFiles, eventTime, partitions(files));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableException("interrupted while writing batch " + context.batchId(), e);

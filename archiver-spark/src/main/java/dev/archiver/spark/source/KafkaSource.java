@@ -32,13 +32,18 @@ public final class KafkaSource {
     return errors;
   }
 
-  public static Dataset<Row> read(SparkSession spark, ArchiverConfig.Source source, IntakeDecision intake) {
-    DataStreamReader reader = spark.readStream().format("kafka")
+  public static Dataset<Row> read(SparkSession spark, ArchiverConfig config, IntakeDecision intake) {
+    ArchiverConfig.Source source = config.source();
+    DataStreamReader reader = spark.readStream().format(AdmissionControlledKafka.class.getName())
         .option("kafka.bootstrap.servers", source.bootstrapServers())
         .option("startingOffsets", source.startingOffsets())
         .option("failOnDataLoss", Boolean.toString(source.failOnDataLoss()))
-        // Spark reads this once per query; it is the intake limit of every batch of this run.
+        // Spark reads this once per query: the first batch's limit. AdmissionControlledKafka applies later ones.
         .option("maxOffsetsPerTrigger", Long.toString(intake.maxRecordsPerBatch()));
+    if (!config.trigger().availableNow()) {
+      config.backpressure().minRecordsPerTrigger().ifPresent(min -> reader.option("minOffsetsPerTrigger", min)
+          .option("maxTriggerDelay", config.backpressure().maxTriggerDelay().toMillis() + "ms"));
+    }
     source.topic().ifPresent(t -> reader.option("subscribe", t));
     source.topicPattern().ifPresent(p -> reader.option("subscribePattern", p));
     source.kafkaOptions().forEach((k, v) -> reader.option("kafka." + k, v));

@@ -198,6 +198,41 @@ class ArchiveJobIT extends JavaDataFrameSuiteBase {
     assertThat(Archives.filesOnDisk(output)).as("committed data untouched").isEqualTo(filesBefore);
   }
 
+  @Test
+  void theAdaptivePolicyCutsTheLimitAfterASlowBatchAndGrowsItBackWithoutARestart() {
+    produce(14_000, 0);
+    Map<String, String> adaptive = Map.of("backpressure.policy", "adaptive",
+        "backpressure.max-records-per-batch", "4000", "backpressure.min-records-per-batch", "500",
+        "backpressure.initial-records-per-batch", "1500", "backpressure.increase-records", "500",
+        "backpressure.target-batch-duration", "6s", "backpressure.memory-budget-bytes", "64g");
+    run(config(adaptive), (stage, batchId) -> {
+      if (stage == BatchHook.Stage.AFTER_FILES && batchId == 2) {
+        sleep(7_000); // the spike: one batch far slower than the target
+      }
+    });
+    List<CommitManifest> manifests = Archives.manifests(output);
+    List<Long> limits = manifests.stream().map(m -> Long.parseLong(m.intake().get("maxRecordsPerBatch"))).toList();
+    assertThat(limits.subList(0, 4)).as("grows, grows, then the slow batch 2 halves it")
+        .containsExactly(1_500L, 2_000L, 2_500L, 1_250L);
+    assertThat(limits.get(4)).as("and it grows back").isEqualTo(1_750L);
+    assertThat(manifests.get(3).intake().get("reason")).contains("over target 6000 ms");
+    for (CommitManifest m : manifests.subList(0, manifests.size() - 1)) {
+      long limit = Long.parseLong(m.intake().get("maxRecordsPerBatch"));
+      assertThat(m.numRecords()).as("batch %d read what its limit allowed", m.batchId())
+          .isBetween(limit * 9 / 10, limit);
+    }
+    assertThat(manifests.stream().map(CommitManifest::queryId).distinct()).as("no restart").hasSize(1);
+    Archives.assertEveryOffsetCommittedOnce(manifests, endOffsets());
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void assertNoDuplicates(List<CommitManifest> manifests, long expected) {
     Dataset<Row> good = Archives.read(spark(), output, Archives.archiveFiles(manifests))
         .select("_kafka_partition", "_kafka_offset");

@@ -1,0 +1,159 @@
+"""The exactly-once rules, with a fake dbt: skip, order, gaps, coalescing, failures."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import FakeArchive, FakeDbt
+
+from archiver_dbt import cli
+from archiver_dbt.archive import Archive
+from archiver_dbt.dbt_runner import DbtProject
+from archiver_dbt.manifest import ManifestError
+from archiver_dbt.plan import Policy, groups, pending
+from archiver_dbt.transform import DbtFailed, Transformer
+
+
+def transformer(archive: FakeArchive, project: str, dbt: FakeDbt, **policy: int) -> Transformer:
+    return Transformer(Archive.at(archive.uri), DbtProject(project), Policy(**policy), invoke=dbt)
+
+
+def ledger_lines(archive: FakeArchive) -> list[dict]:
+    path = archive.root / "_archiver/dbt-ledgers/demo_project.default.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_a_batch_is_transformed_once_and_a_replay_is_skipped(archive, dbt_project, fake_dbt):
+    uri = archive.commit(0)
+    t = transformer(archive, dbt_project, fake_dbt)
+    assert [e.batch_ids for e in t.run_batch(0)] == [(0,)]
+    assert t.run_batch(Archive.of_manifest(uri)[1]) == []
+    assert fake_dbt.batches_run() == [[0]]
+    assert [line["batchIds"] for line in ledger_lines(archive)] == [[0]]
+
+
+def test_run_batch_first_applies_the_pending_batches_before_it_in_order(archive, dbt_project, fake_dbt):
+    for b in range(4):
+        archive.commit(b)
+    t = transformer(archive, dbt_project, fake_dbt)
+    t.run_batch(0)
+    t.run_batch(3)  # 1 and 2 were never announced: a gap
+    assert fake_dbt.batches_run() == [[0], [1], [2], [3]]
+    assert t.status().pending == ()
+
+
+def test_run_batch_leaves_later_batches_for_their_own_run(archive, dbt_project, fake_dbt):
+    for b in range(3):
+        archive.commit(b)
+    t = transformer(archive, dbt_project, fake_dbt)
+    t.run_batch(1)
+    assert fake_dbt.batches_run() == [[0], [1]]
+    assert t.status().pending == (2,)
+
+
+def test_a_backlog_above_the_threshold_is_coalesced_into_one_run(archive, dbt_project, fake_dbt):
+    for b in range(5):
+        archive.commit(b, rows=10, files=2)
+    entries = transformer(archive, dbt_project, fake_dbt, coalesce_above=3).catch_up()
+    assert fake_dbt.batches_run() == [[0, 1, 2, 3, 4]]
+    assert [(e.batch_ids, e.coalesced, e.num_archived) for e in entries] == [((0, 1, 2, 3, 4), True, 50)]
+    assert ledger_lines(archive)[0]["coalesced"] is True
+    dbt_vars = fake_dbt.vars(0)
+    assert len(dbt_vars["files"]) == 10 and dbt_vars["coalesced"] is True and dbt_vars["batch_id"] == 4
+    assert dbt_vars["offsets"] == [{"topic": "t", "partition": 0, "start_offset": 0, "end_offset": 410}]
+    args = fake_dbt.calls[0]
+    assert args[args.index("--event-time-start") + 1] == "2026-11-25T06:00:01"
+    assert args[args.index("--event-time-end") + 1] == "2026-11-25T06:05:00"  # max 06:04:59.999 + 1 s, exclusive
+
+
+def test_coalesced_runs_are_capped(archive, dbt_project, fake_dbt):
+    for b in range(7):
+        archive.commit(b)
+    transformer(archive, dbt_project, fake_dbt, coalesce_above=2, max_coalesced=3).catch_up()
+    assert fake_dbt.batches_run() == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_a_failed_dbt_run_leaves_the_batch_pending_and_a_retry_applies_it(archive, dbt_project, fake_dbt):
+    for b in range(3):
+        archive.commit(b)
+    t = transformer(archive, dbt_project, fake_dbt)
+    fake_dbt.fail_on = {1}
+    with pytest.raises(DbtFailed, match=r"dbt failed on batch\(es\) 1; they stay pending"):
+        t.catch_up()
+    assert [line["batchIds"] for line in ledger_lines(archive)] == [[0]]  # 2 is not run past the failure
+    assert t.status().pending == (1, 2)
+    fake_dbt.fail_on = set()
+    t.catch_up()
+    assert fake_dbt.batches_run() == [[0], [1], [1], [2]]
+    assert t.status().pending == ()
+
+
+def test_batches_that_archived_nothing_are_recorded_without_running_dbt(archive, dbt_project, fake_dbt):
+    archive.commit(0, rows=0)
+    archive.commit(1)
+    entries = transformer(archive, dbt_project, fake_dbt).catch_up()
+    assert [(e.batch_ids, e.outcome) for e in entries] == [((0,), "empty"), ((1,), "transformed")]
+    assert fake_dbt.batches_run() == [[1]]
+
+
+def test_announcing_an_uncommitted_batch_fails(archive, dbt_project, fake_dbt):
+    with pytest.raises(ManifestError, match="batch 5 is not committed"):
+        transformer(archive, dbt_project, fake_dbt).run_batch(5)
+
+
+def test_concurrent_runs_apply_each_batch_once(archive, dbt_project, fake_dbt):
+    for b in range(6):
+        archive.commit(b)
+    runs = [threading.Thread(target=transformer(archive, dbt_project, fake_dbt).catch_up) for _ in range(3)]
+    for r in runs:
+        r.start()
+    for r in runs:
+        r.join()
+    assert sorted(b for batch in fake_dbt.batches_run() for b in batch) == [0, 1, 2, 3, 4, 5]
+
+
+def test_packages_are_installed_once_when_the_project_has_some(archive, dbt_project, fake_dbt):
+    Path(dbt_project, "packages.yml").write_text("packages: []\n")
+    archive.commit(0)
+    transformer(archive, dbt_project, fake_dbt).catch_up()
+    assert [c[0] for c in fake_dbt.calls] == ["deps", "build"]
+
+
+def test_dbt_args_carry_project_profiles_target_and_selection(archive, dbt_project, fake_dbt, tmp_path):
+    (tmp_path / "profiles.yml").write_text("p: {}\n")
+    archive.commit(0)
+    project = DbtProject(dbt_project, str(tmp_path), "prod", "run", ("--select", "tag:archiver"))
+    Transformer(Archive.at(archive.uri), project, invoke=fake_dbt).catch_up()
+    args = fake_dbt.calls[0]
+    assert args[:7] == ["run", "--project-dir", dbt_project, "--profiles-dir", str(tmp_path), "--target", "prod"]
+    assert args[-2:] == ["--select", "tag:archiver"]
+    assert (archive.root / "_archiver/dbt-ledgers/demo_project.prod.jsonl").exists()
+
+
+def test_project_settings_validate_on_construction(tmp_path, dbt_project):
+    with pytest.raises(ValueError, match=r"no dbt_project\.yml there"):
+        DbtProject(str(tmp_path))
+    with pytest.raises(ValueError, match=r"no profiles\.yml there"):
+        DbtProject(dbt_project, profiles_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="dbt command must be one of"):
+        DbtProject(dbt_project, command="seed")
+    with pytest.raises(ValueError, match="coalesce_above must be >= 1"):
+        Policy(coalesce_above=0)
+
+
+def test_planning_is_pure():
+    assert pending([3, 1, 2, 0], {0, 2}) == [1, 3]
+    assert pending([0, 1, 2, 3], {0}, up_to=2) == [1, 2]
+    assert groups([4, 5], Policy(coalesce_above=2)) == [(4,), (5,)]
+    assert groups([4, 5, 6], Policy(coalesce_above=2)) == [(4, 5, 6)]
+
+
+def test_cli_exit_codes_for_bad_input(archive, dbt_project, tmp_path, capsys):
+    assert cli.main(["run-batch", "--manifest", str(tmp_path / "x.json"), "--project-dir", dbt_project]) == 2
+    assert cli.main(["catch-up", "--output", archive.uri, "--project-dir", str(tmp_path / "none")]) == 2
+    archive.commit(0)
+    assert cli.main(["status", "--output", archive.uri, "--project-dir", dbt_project]) == 0
+    assert json.loads(capsys.readouterr().out) == {"committed": 1, "applied": 0, "pending": [0]}
