@@ -39,8 +39,8 @@ select count(*) as events from {{ ref('service_hourly') }}
 """
 
 
-def archiver(*args: str, timeout: float = 300) -> str:
-    done = subprocess.run([ARCHIVER, *args], capture_output=True, text=True, timeout=timeout)
+def archiver(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run([ARCHIVER, *args], capture_output=True, text=True, timeout=timeout, env=env)
     assert done.returncode == 0, f"archiver {args[0]} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
     return done.stdout + done.stderr
 
@@ -67,7 +67,7 @@ class Env:
             # The contract with the Java side: /bin/sh -c, {manifest} replaced by the shell-quoted manifest URI.
             command = f"{ARCHIVER_DBT} run-batch --manifest {{manifest}} --project-dir {self.project}"
             args += ["--set", f"notify.command={command}"]
-        archiver(*args)
+        archiver(*args, env={**os.environ, "ARCHIVER_DUCKDB_PATH": str(self.duckdb)})  # the command inherits it
 
     def hooks(self, *args: str, fail: bool = False) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "ARCHIVER_DUCKDB_PATH": str(self.duckdb), "ARCHIVER_E2E_FAIL": "1" if fail else ""}
@@ -86,13 +86,13 @@ class Env:
         manifests = self.manifests()
         files = [f"{self.output}/{f['path']}" for m in manifests for f in m["files"]]
         with duckdb.connect(str(self.duckdb), read_only=True) as db:
-            staged, distinct = db.sql(
+            staged, distinct = db.execute(
                 "select count(*), count(distinct (_kafka_topic, _kafka_partition, _kafka_offset)) "
                 "from staging.stg_archiver_events"
             ).fetchone()
-            hourly = db.sql("select sum(events) from marts.service_hourly").fetchone()[0]
+            hourly = db.execute("select sum(events) from marts.service_hourly").fetchone()[0]
             # Both ways: every archived record is staged, and nothing else is.
-            differ = db.sql(
+            differ = db.execute(
                 "select count(*) from ((select _kafka_topic, _kafka_partition, _kafka_offset "
                 f"from read_parquet({files!r}) except all "
                 "select _kafka_topic, _kafka_partition, _kafka_offset from staging.stg_archiver_events) union all "

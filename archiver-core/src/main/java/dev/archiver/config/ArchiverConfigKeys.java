@@ -52,6 +52,12 @@ public final class ArchiverConfigKeys {
   public static final ConfigKey MAX_RECORDS_PER_FILE = optional("output.max-records-per-file",
       ValueType.positiveLong(), "1000000", "Roll to a new Parquet file after this many records.");
 
+  public static final ConfigKey COMMIT_RETRIES = optional("commit.retry.num-retries", ValueType.positiveLong(), "5",
+      "Retries of a batch whose write or commit failed (storage outage, say) before the job fails; a retry "
+          + "rewrites the same files, so it never duplicates.");
+  public static final ConfigKey COMMIT_RETRY_WAIT = optional("commit.retry.initial-wait", ValueType.duration(), "2s",
+      "Wait before the first retry of a failed batch; doubles each time, up to 1 minute.");
+
   public static final ConfigKey TRIGGER = optional("trigger.mode",
       ValueType.oneOf("available-now", "processing-time"), "available-now",
       "available-now: archive what is there, then exit (the nightly Airflow run). "
@@ -121,7 +127,8 @@ public final class ArchiverConfigKeys {
 
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
-      OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, TRIGGER,
+      OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, COMMIT_RETRIES,
+      COMMIT_RETRY_WAIT, TRIGGER,
       TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH,
       INCREASE_RECORDS, DECREASE_FACTOR, MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY,
       METRICS_PORT, HEAP_ALERT_RATIO, NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL,

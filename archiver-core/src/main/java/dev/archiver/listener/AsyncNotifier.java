@@ -1,5 +1,6 @@
 package dev.archiver.listener;
 
+import dev.archiver.Sleeper;
 import dev.archiver.commit.CommitManifest;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -19,12 +20,6 @@ public final class AsyncNotifier implements CommitListener, AutoCloseable {
 
   /** How a notifier retries; {@code sleeper} is injectable so tests need not wait. */
   public record Retry(int maxAttempts, Duration initialBackoff, Sleeper sleeper) {
-  }
-
-  /** Waits between attempts. */
-  @FunctionalInterface
-  public interface Sleeper {
-    void sleep(Duration d) throws InterruptedException;
   }
 
   private final String name;

@@ -1,5 +1,6 @@
 package dev.archiver.listener;
 
+import dev.archiver.Sleeper;
 import dev.archiver.config.ArchiverConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -16,8 +17,7 @@ public final class CommitListeners implements AutoCloseable {
 
   public static CommitListeners fromConfig(ArchiverConfig config) {
     ArchiverConfig.Notify n = config.notifications();
-    AsyncNotifier.Retry retry = new AsyncNotifier.Retry(n.maxAttempts(), n.initialBackoff(),
-        d -> Thread.sleep(d.toMillis()));
+    AsyncNotifier.Retry retry = new AsyncNotifier.Retry(n.maxAttempts(), n.initialBackoff(), Sleeper.REAL);
     String manifests = config.output().manifests();
     List<AsyncNotifier> out = new ArrayList<>();
     n.command().ifPresent(c -> out.add(new AsyncNotifier("command",

@@ -14,6 +14,6 @@ class ReadmeReferenceTest {
     String start = "<!-- config-reference:start -->\n";
     String section = readme.substring(readme.indexOf(start) + start.length(),
         readme.indexOf("<!-- config-reference:end -->"));
-    assertThat(section).as("regenerate with: bin/archiver config-reference").isEqualTo(ConfigReference.markdown());
+    assertThat(section).as("regenerate with: bin/update-readme-reference").isEqualTo(ConfigReference.markdown());
   }
 }

@@ -1,9 +1,11 @@
 package dev.archiver.spark.job;
 
 import dev.archiver.ArchiverException;
+import dev.archiver.Sleeper;
 import dev.archiver.backpressure.BackpressurePolicies;
 import dev.archiver.backpressure.IntakeDecision;
 import dev.archiver.commit.BatchCommitter;
+import dev.archiver.commit.BatchRetry;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.listener.CommitListener;
@@ -84,7 +86,8 @@ public final class ArchiveJob implements AutoCloseable {
     };
     BatchLoop loop = new BatchLoop(new BatchCommitter<>(sink, log, listeners, clock),
         new OffsetLog(config.output().checkpoint(), hadoopConf), BackpressurePolicies.fromConfig(config.backpressure()),
-        heap, metrics, config.metrics().heapAlertRatio(), hook, lastWritten);
+        heap, metrics, config.metrics().heapAlertRatio(), hook, lastWritten,
+        new BatchRetry(config.output().retries(), config.output().retryWait(), Sleeper.REAL));
     IntakeDecision intake = loop.initial();
     LOG.info("intake limit {} records per batch ({}: {})", intake.maxRecordsPerBatch(), intake.policy(),
         intake.reason());

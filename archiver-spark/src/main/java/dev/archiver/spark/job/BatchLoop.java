@@ -7,6 +7,7 @@ import dev.archiver.backpressure.BatchStats;
 import dev.archiver.backpressure.IntakeDecision;
 import dev.archiver.commit.BatchCommitter;
 import dev.archiver.commit.BatchContext;
+import dev.archiver.commit.BatchRetry;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.OffsetRange;
 import dev.archiver.metrics.BatchMetrics;
@@ -45,12 +46,14 @@ final class BatchLoop {
   private final MetricsReporter metrics;
   private final double heapAlertRatio;
   private final BatchHook hook;
+  private final BatchRetry retry;
   private final AtomicReference<IntakeDecision> intake;
   private final AtomicReference<WrittenBatch> lastWritten;
   private final ObjectMapper json = new ObjectMapper();
 
   BatchLoop(BatchCommitter<Dataset<Row>> committer, OffsetLog offsets, BackpressurePolicy policy, HeapSampler heap,
-      MetricsReporter metrics, double heapAlertRatio, BatchHook hook, AtomicReference<WrittenBatch> lastWritten) {
+      MetricsReporter metrics, double heapAlertRatio, BatchHook hook, AtomicReference<WrittenBatch> lastWritten,
+      BatchRetry retry) {
     this.committer = committer;
     this.offsets = offsets;
     this.policy = policy;
@@ -60,6 +63,7 @@ final class BatchLoop {
     this.hook = hook;
     this.intake = new AtomicReference<>(policy.initial());
     this.lastWritten = lastWritten;
+    this.retry = retry;
   }
 
   IntakeDecision initial() {
@@ -74,8 +78,8 @@ final class BatchLoop {
     IntakeDecision applied = intake.get();
     lastWritten.set(null);
     hook.at(BatchHook.Stage.BEFORE_WRITE, batchId);
-    CommitManifest manifest = committer.commit(new BatchContext(batchId, queryId, offsets.ranges(batchId), applied),
-        batch);
+    BatchContext context = new BatchContext(batchId, queryId, offsets.ranges(batchId), applied);
+    CommitManifest manifest = retry.run(batchId, () -> committer.commit(context, batch));
     hook.at(BatchHook.Stage.AFTER_COMMIT, batchId);
 
     Duration took = Duration.ofNanos(System.nanoTime() - started);

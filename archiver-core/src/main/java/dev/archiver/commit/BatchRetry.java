@@ -1,0 +1,64 @@
+package dev.archiver.commit;
+
+import dev.archiver.CommitConflictException;
+import dev.archiver.InvalidInputException;
+import dev.archiver.Sleeper;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Retries a batch whose write or commit failed, a bounded number of times with doubling waits: storage outages end,
+ * and a retried batch rewrites the same file names, so it never duplicates. Bad input and commit conflicts are not
+ * retried: no wait fixes them.
+ */
+public final class BatchRetry {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchRetry.class);
+  private static final Duration MAX_WAIT = Duration.ofMinutes(1);
+
+  private final int retries;
+  private final Duration initialWait;
+  private final Sleeper sleeper;
+
+  public BatchRetry(int retries, Duration initialWait, Sleeper sleeper) {
+    this.retries = retries;
+    this.initialWait = initialWait;
+    this.sleeper = sleeper;
+  }
+
+  public <T> T run(long batchId, Supplier<T> attempt) {
+    Duration wait = initialWait;
+    for (int retry = 1; ; retry++) {
+      try {
+        return attempt.get();
+      } catch (InvalidInputException | CommitConflictException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        if (retry > retries) {
+          LOG.error("batch {} failed {} times; giving up: {}", batchId, retry, rootCause(e));
+          throw e;
+        }
+        LOG.warn("batch {} failed ({}); retry {}/{} in {} ms", batchId, rootCause(e), retry, retries,
+            wait.toMillis());
+        try {
+          sleeper.sleep(wait);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        wait = wait.multipliedBy(2).compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait.multipliedBy(2);
+      }
+    }
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = String.valueOf(root.getMessage());
+    int nl = message.indexOf('\n');
+    return root.getClass().getSimpleName() + ": " + (nl < 0 ? message : message.substring(0, nl));
+  }
+}

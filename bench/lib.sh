@@ -1,0 +1,108 @@
+# Shared by bench/run, bench/tune and bench/profile (sourced, not run). Expects BENCH, ROOT and WORK to be set.
+# shellcheck shell=bash
+
+TOPIC=bench-events
+DDL='event_id STRING, event_time TIMESTAMP, service STRING, level STRING, user_id STRING, latency_ms INT, path STRING, status INT, message STRING'
+KAFKA_DIR="$WORK/kafka"
+JARS="$WORK/jars"
+
+# Spark on Java 17 needs these opens: the list bin/archiver passes, copied so the comparison jobs start the same way.
+ADD_OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED
+  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false)
+
+log() { echo "bench: $*" >&2; }
+
+# Builds what is missing, then freezes the archiver's jars under $WORK/jars: bin/archiver rebuilds itself when
+# sources change, and a rebuild in the middle of a timed run (or jars replaced under a running JVM) would spoil it.
+build() {
+  command -v /usr/bin/time >/dev/null || { log "installing GNU time (peak RSS)"; apt-get install -y -q time >&2; }
+  "$ROOT/bin/archiver" --help >/dev/null # builds the archiver and the broker classpath when missing or stale
+  mvn -q -B -f "$BENCH/pom.xml" package >&2
+  rm -rf "$JARS" && mkdir -p "$JARS"
+  cp "$ROOT/archiver-spark/target/archiver-spark-0.1.0-SNAPSHOT-all.jar" "$JARS/archiver-all.jar"
+  cp "$ROOT/archiver-core/target/archiver-core-0.1.0-SNAPSHOT.jar" "$JARS/archiver-core.jar"
+  cp "$BENCH/target/archiver-bench-0.1.0-SNAPSHOT.jar" "$JARS/bench.jar"
+  sed "s#$ROOT/archiver-core/target/archiver-core-0.1.0-SNAPSHOT.jar#$JARS/archiver-core.jar#" \
+    "$ROOT/archiver-spark/target/spark.classpath" >"$JARS/spark.classpath"
+}
+
+# bin/archiver's own launch line on the frozen jars, into the array CMD: java_cmd HEAP archiver|bench. The
+# comparison jobs (BenchJob) start exactly like the archiver: same JVM options, Spark jars and log settings.
+# ARCHIVER_JAVA_OPTS adds JVM options, as in bin/archiver.
+java_cmd() {
+  # The comparison jobs get the archiver's jar too: it carries the compression codecs (lz4, snappy, zstd) that
+  # spark.classpath leaves out, so both sides run on identical classes.
+  local jar=$JARS/archiver-all.jar main=dev.archiver.cli.ArchiverCli
+  [ "$2" = bench ] && jar=$JARS/bench.jar:$JARS/archiver-all.jar main=dev.archiver.bench.BenchJob
+  # shellcheck disable=SC2206
+  CMD=(java "${ADD_OPENS[@]}" -Xmx"$1" ${ARCHIVER_JAVA_OPTS:-} -Darchiver.home="$ROOT"
+    -Dlog4j2.configurationFile="$ROOT/bin/log4j2.properties" -cp "$jar:$(cat "$JARS/spark.classpath")" "$main")
+}
+
+archiver() { java_cmd 2g archiver && "${CMD[@]}" "$@"; }
+
+# Kafka's kafka-consumer-perf-test on the broker's own classpath plus the kafka-tools jar, into the array CMD.
+perf_cmd() {
+  CMD=(java -Xmx1g -cp "$(cat "$ROOT/bin/local-kafka/target/broker.classpath"):$BENCH/target/kafka-tools/kafka-tools-3.9.1.jar"
+    org.apache.kafka.tools.ConsumerPerformance)
+}
+
+# Starts the broker on a free port (on the data left by an earlier run, if any); sets BOOTSTRAP. The EXIT trap
+# stops it however the script ends, so no broker outlives a benchmark.
+start_broker() {
+  local line
+  line=$(archiver local-kafka start --port 0 --dir "$KAFKA_DIR" 2>"$WORK/local-kafka.err") \
+    || { cat "$WORK/local-kafka.err" >&2; return 1; }
+  BOOTSTRAP=$(sed -n 's/^local Kafka running at \([^ ]*\).*/\1/p' <<<"$line")
+  trap stop_broker EXIT
+  log "broker at $BOOTSTRAP (data in $KAFKA_DIR)"
+}
+
+stop_broker() {
+  archiver local-kafka stop --dir "$KAFKA_DIR" >/dev/null 2>&1 || true
+  log "broker stopped"
+}
+
+# The arguments every archiver run shares (the README's example), into the array RUN_ARGS: run_args OUTPUT.
+run_args() {
+  RUN_ARGS=(run --bootstrap-servers "$BOOTSTRAP" --topic "$TOPIC" --output "$1" --schema "$DDL"
+    --event-time-column event_time --set schema.required-columns=event_id,event_time,service
+    --trigger available-now)
+}
+
+# "machine-busy broker" CPU ticks so far: whatever else ran during a run (a concurrent build) shows as busy
+# ticks neither the job nor the broker used; report.py prints it, as a warning that the numbers are noisy.
+cpu_ticks() {
+  local busy broker=0 pid
+  busy=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
+  pid=$(cat "$KAFKA_DIR/broker.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] && broker=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  echo "$busy $broker"
+}
+
+# measure NAME DESCRIPTION COMMAND...: runs COMMAND under GNU time (peak RSS, CPU) and a time limit; everything
+# report.py needs lands in $RUNS/NAME; the job writes to $OUT/NAME. A non-zero exit (124 = time limit) counts as not finished.
+measure() {
+  local name=$1 description=$2 dir="$RUNS/$1" rc=0
+  shift 2
+  rm -rf "$dir" "${OUT:?}/$name" && mkdir -p "$dir"
+  printf '%s\n' "$description" >"$dir/description"
+  cpu_ticks >"$dir/cpu-before"
+  log "run $name: $description"
+  /usr/bin/time -v -o "$dir/time.txt" timeout -k 30 "$TIMEOUT" "$@" >"$dir/stdout" 2>"$dir/stderr" || rc=$?
+  echo "$rc" >"$dir/rc"
+  cpu_ticks >"$dir/cpu-after"
+  # Parquet files written (archive, and the archiver's quarantine apart), as "count bytes".
+  if [ -d "$OUT/$name" ]; then
+    find "$OUT/$name" -name '*.parquet' -not -path '*/_quarantine/*' -printf '%s\n' \
+      | awk '{n++; b+=$1} END {print n+0, b+0}' >"$dir/files"
+    find "$OUT/$name" -name '*.parquet' -path '*/_quarantine/*' -printf '%s\n' \
+      | awk '{n++; b+=$1} END {print n+0, b+0}' >"$dir/quarantine-files"
+  fi
+  log "run $name: exit $rc, $(grep -o 'Elapsed.*' "$dir/time.txt" | sed 's/.*: //') wall"
+}
