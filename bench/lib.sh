@@ -19,16 +19,26 @@ log() { echo "bench: $*" >&2; }
 
 # Builds what is missing, then freezes the archiver's jars under $WORK/jars: bin/archiver rebuilds itself when
 # sources change, and a rebuild in the middle of a timed run (or jars replaced under a running JVM) would spoil it.
+# With NO_BUILD=true (bench/run --no-build) the archiver is not rebuilt: the jars frozen by an earlier run are
+# kept (so later runs compare the same archiver), else the tree's are taken as they are. For a tree in the middle
+# of an edit, whose sources would not build.
 build() {
-  command -v /usr/bin/time >/dev/null || { log "installing GNU time (peak RSS)"; apt-get install -y -q time >&2; }
-  "$ROOT/bin/archiver" --help >/dev/null # builds the archiver and the broker classpath when missing or stale
+  [ -x /usr/bin/time ] || { log "installing GNU time (peak RSS)"; apt-get install -y -q time >&2; }
   mvn -q -B -f "$BENCH/pom.xml" package >&2
+  if [ "${NO_BUILD:-false}" = true ] && [ -f "$JARS/archiver-all.jar" ]; then
+    cp "$BENCH/target/archiver-bench-0.1.0-SNAPSHOT.jar" "$JARS/bench.jar"
+    log "using the frozen archiver jars: $(cat "$JARS/version")"
+    return
+  fi
+  [ "${NO_BUILD:-false}" = true ] || "$ROOT/bin/archiver" --help >/dev/null # builds what is missing or stale
   rm -rf "$JARS" && mkdir -p "$JARS"
   cp "$ROOT/archiver-spark/target/archiver-spark-0.1.0-SNAPSHOT-all.jar" "$JARS/archiver-all.jar"
   cp "$ROOT/archiver-core/target/archiver-core-0.1.0-SNAPSHOT.jar" "$JARS/archiver-core.jar"
   cp "$BENCH/target/archiver-bench-0.1.0-SNAPSHOT.jar" "$JARS/bench.jar"
   sed "s#$ROOT/archiver-core/target/archiver-core-0.1.0-SNAPSHOT.jar#$JARS/archiver-core.jar#" \
     "$ROOT/archiver-spark/target/spark.classpath" >"$JARS/spark.classpath"
+  echo "archiver jar built $(date -u -r "$JARS/archiver-all.jar" '+%F %T UTC'), HEAD $(git -C "$ROOT" rev-parse --short HEAD)" \
+    >"$JARS/version"
 }
 
 # bin/archiver's own launch line on the frozen jars, into the array CMD: java_cmd HEAP archiver|bench. The

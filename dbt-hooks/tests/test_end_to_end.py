@@ -41,7 +41,9 @@ select count(*) as events from {{ ref('service_hourly') }}
 
 def archiver(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> str:
     done = subprocess.run([ARCHIVER, *args], capture_output=True, text=True, timeout=timeout, env=env)
-    assert done.returncode == 0, f"archiver {args[0]} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"archiver {args[0]} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    )
     return done.stdout + done.stderr
 
 

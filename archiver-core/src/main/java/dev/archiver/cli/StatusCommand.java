@@ -46,6 +46,15 @@ final class StatusCommand implements Command {
       out.println("records archived:    " + manifests.stream().mapToLong(CommitManifest::numArchived).sum());
       out.println("records quarantined: " + manifests.stream().mapToLong(CommitManifest::numQuarantined).sum());
       out.println("files:               " + manifests.stream().mapToInt(m -> m.files().size()).sum());
+      List<CommitManifest> lossy = manifests.stream().filter(m -> m.lostRecords() > 0).toList();
+      if (!lossy.isEmpty()) {
+        out.println("DATA LOSS:           " + lossy.stream().mapToLong(CommitManifest::lostRecords).sum()
+            + " records deleted by Kafka retention before they were archived, in batches "
+            + lossy.stream().map(m -> Long.toString(m.batchId())).collect(Collectors.joining(", ")) + ": "
+            + lossy.stream().flatMap(m -> m.dataLoss().stream())
+                .map(r -> r.topicPartition() + " [" + r.startOffset() + ", " + r.endOffset() + ")")
+                .collect(Collectors.joining(", ")));
+      }
       out.println("last batch offsets:  " + last.offsets().stream()
           .map(r -> r.topicPartition() + " [" + r.startOffset() + ", " + r.endOffset() + ")")
           .collect(Collectors.joining(", ")));

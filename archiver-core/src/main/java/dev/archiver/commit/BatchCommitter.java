@@ -56,7 +56,7 @@ public final class BatchCommitter<B> {
         context.queryId(), clock.instant(), written.archiveRoot(), written.quarantineRoot(), context.offsets(),
         written.numArchived() + written.numQuarantined(), written.numArchived(), written.numQuarantined(),
         written.files(), written.quarantineFiles(), written.eventTime(), written.partitions(),
-        context.intake().asMap());
+        context.intake().asMap(), context.dataLoss());
     log.commit(manifest);
     // Listeners hear of the durable fact: the manifest as stored, read back.
     manifest = log.read(manifest.batchId()).orElseThrow(() -> new IllegalStateException(

@@ -8,9 +8,24 @@ import java.util.List;
  *
  * @param queryId the id of the streaming query, stable across restarts of one checkpoint
  * @param offsets the offsets the batch covers, from the engine's offset log
+ * @param dataLoss the parts of {@code offsets} Kafka no longer held when the batch ran
  */
-public record BatchContext(long batchId, String queryId, List<OffsetRange> offsets, IntakeDecision intake) {
+public record BatchContext(long batchId, String queryId, List<OffsetRange> offsets, IntakeDecision intake,
+    List<OffsetRange> dataLoss) {
   public BatchContext {
     offsets = List.copyOf(offsets);
+    dataLoss = List.copyOf(dataLoss);
+  }
+
+  public BatchContext(long batchId, String queryId, List<OffsetRange> offsets, IntakeDecision intake) {
+    this(batchId, queryId, offsets, intake, List.of());
+  }
+
+  /** The ranges below each partition's earliest available offset: deleted before this batch could read them. */
+  public static List<OffsetRange> lost(List<OffsetRange> offsets, java.util.Map<String, Long> earliest) {
+    return offsets.stream().filter(r -> earliest.getOrDefault(r.topicPartition(), 0L) > r.startOffset())
+        .map(r -> new OffsetRange(r.topic(), r.partition(), r.startOffset(),
+            Math.min(r.endOffset(), earliest.get(r.topicPartition()))))
+        .toList();
   }
 }

@@ -16,12 +16,15 @@ import java.util.Optional;
  * @param quarantineFiles quarantine files, paths relative to {@code quarantineRoot}
  * @param partitions archive partitions the batch wrote to, e.g. {@code event_date=2026-11-25}
  * @param intake the back-pressure decision that sized the batch: {@code maxRecordsPerBatch} and {@code reason}
+ * @param dataLoss offset ranges of this batch that Kafka had deleted (retention) before they could be read; only
+ *     with {@code source.fail-on-data-loss: false}, else the job fails instead
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt,
     String archiveRoot, String quarantineRoot, List<OffsetRange> offsets, long numRecords, long numArchived,
     long numQuarantined, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
-    List<String> partitions, Map<String, String> intake) {
+    List<String> partitions, Map<String, String> intake,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetRange> dataLoss) {
 
   public static final int FORMAT_VERSION = 1;
 
@@ -31,6 +34,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     quarantineFiles = List.copyOf(quarantineFiles);
     partitions = List.copyOf(partitions);
     intake = Map.copyOf(intake);
+    dataLoss = dataLoss == null ? List.of() : List.copyOf(dataLoss);
     if (numRecords != numArchived + numQuarantined) {
       throw new IllegalArgumentException("manifest of batch " + batchId + ": numRecords " + numRecords
           + " != numArchived " + numArchived + " + numQuarantined " + numQuarantined);
@@ -40,6 +44,10 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
   /** The manifest's file name: the batch id zero-padded to 20 digits, so names sort in batch order. */
   public static String fileName(long batchId) {
     return String.format("%020d.json", batchId);
+  }
+
+  public long lostRecords() {
+    return dataLoss.stream().mapToLong(OffsetRange::size).sum();
   }
 
   public long archivedBytes() {

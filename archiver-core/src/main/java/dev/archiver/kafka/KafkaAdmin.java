@@ -35,6 +35,15 @@ public final class KafkaAdmin implements AutoCloseable {
 
   /** Latest offsets of every partition of the topics (comma-separated) or of the topics matching the pattern. */
   public Map<TopicPartition, Long> endOffsets(Optional<String> topics, Optional<String> pattern) {
+    return offsets(topics, pattern, OffsetSpec.latest());
+  }
+
+  /** Earliest offsets still held by the broker: anything below was deleted by retention. */
+  public Map<TopicPartition, Long> startOffsets(Optional<String> topics, Optional<String> pattern) {
+    return offsets(topics, pattern, OffsetSpec.earliest());
+  }
+
+  private Map<TopicPartition, Long> offsets(Optional<String> topics, Optional<String> pattern, OffsetSpec spec) {
     Set<String> names = topics.map(t -> Set.of(t.split(",")).stream().map(String::trim).collect(Collectors.toSet()))
         .orElseGet(() -> {
           Pattern p = Pattern.compile(pattern.orElseThrow());
@@ -43,7 +52,7 @@ public final class KafkaAdmin implements AutoCloseable {
         });
     Map<TopicPartition, OffsetSpec> request = get(admin.describeTopics(names).allTopicNames()).values().stream()
         .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
-        .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+        .collect(Collectors.toMap(tp -> tp, tp -> spec));
     Map<TopicPartition, Long> out = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
     get(admin.listOffsets(request).all()).forEach((tp, info) -> out.put(tp, info.offset()));
     return out;

@@ -99,11 +99,14 @@ class ArchiverCliTest {
   @Test
   void statusReadsTheCommitLog() {
     engine.log.commit(dev.archiver.testing.Manifests.manifest(0, "q", 0, 100, 2));
-    engine.log.commit(dev.archiver.testing.Manifests.manifest(1, "q", 100, 150, 0));
+    engine.log.commit(dev.archiver.testing.Manifests.withDataLoss(
+        dev.archiver.testing.Manifests.manifest(1, "q", 100, 150, 0),
+        java.util.List.of(new dev.archiver.commit.OffsetRange("events", 0, 100, 130))));
     String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
     assertThat(cli.execute(status)).isZero();
     assertThat(out()).contains("committed batches:   2 (last: batch 1", "records archived:    148",
-        "records quarantined: 2", "events-0 [100, 150)");
+        "records quarantined: 2", "events-0 [100, 150)",
+        "DATA LOSS:           30 records deleted by Kafka retention before they were archived, in batches 1");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.archiver.InvalidInputException;
 import dev.archiver.testing.Manifests;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ManifestCodecTest {
@@ -42,7 +43,8 @@ class ManifestCodecTest {
   void refusesCountsThatDoNotAddUp() {
     CommitManifest ok = Manifests.manifest(1, "q", 0, 10, 2);
     assertThatThrownBy(() -> new CommitManifest(1, 1, "q", ok.committedAt(), ok.archiveRoot(), ok.quarantineRoot(),
-        ok.offsets(), 10, 9, 2, ok.files(), ok.quarantineFiles(), ok.eventTime(), ok.partitions(), ok.intake()))
+        ok.offsets(), 10, 9, 2, ok.files(), ok.quarantineFiles(), ok.eventTime(), ok.partitions(), ok.intake(),
+        List.of()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numRecords 10 != numArchived 9");
   }
 }

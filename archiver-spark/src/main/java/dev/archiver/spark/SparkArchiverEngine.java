@@ -66,7 +66,8 @@ public final class SparkArchiverEngine implements ArchiverEngine {
     SparkConf conf = new SparkConf();
     config.sparkConf().forEach(conf::set);
     if (!conf.contains("spark.master")) {
-      conf.setMaster("local[*]");
+      // Local mode retries a failed task only with a failure count in the master URL, as a cluster would.
+      conf.setMaster("local[*,4]");
     }
     if (!conf.contains("spark.app.name")) {
       conf.setAppName(config.jobName());

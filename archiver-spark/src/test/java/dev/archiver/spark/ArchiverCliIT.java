@@ -2,12 +2,12 @@ package dev.archiver.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
 import dev.archiver.cli.ArchiverCli;
 import dev.archiver.datagen.EventGenerator;
 import dev.archiver.engine.ArchiverEngine;
 import dev.archiver.kafka.LocalKafka;
 import dev.archiver.spark.testing.LocalKafkaExtension;
+import dev.archiver.spark.testing.SparkIT;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,29 +25,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI as a user runs it, with the real engine found through the ServiceLoader. */
 @ExtendWith(LocalKafkaExtension.class)
-class ArchiverCliIT extends JavaDataFrameSuiteBase {
+class ArchiverCliIT extends SparkIT {
   @TempDir
   Path dir;
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
   private ArchiverCli cli;
 
-  @Override
-  public boolean enableHiveSupport() {
-    return false;
-  }
-
   @BeforeEach
   void setUp() {
-    runBefore();
     cli = new ArchiverCli(new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8), Path.of("..").toAbsolutePath().normalize(),
         ArchiverEngine::load);
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    runAfterClass();
   }
 
   @Test

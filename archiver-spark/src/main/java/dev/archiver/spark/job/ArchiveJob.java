@@ -51,6 +51,7 @@ public final class ArchiveJob implements AutoCloseable {
   private final BatchHook hook;
   private final HeapSampler heap = new HeapSampler(Duration.ofMillis(100));
   private final MetricsReporter metrics;
+  private final DataLossCheck dataLoss;
 
   public ArchiveJob(SparkSession spark, ArchiverConfig config, List<CommitListener> listeners) {
     this(spark, config, listeners, Clock.systemUTC(), BatchHook.NONE);
@@ -65,6 +66,7 @@ public final class ArchiveJob implements AutoCloseable {
     this.clock = clock;
     this.hook = hook;
     this.metrics = new MetricsReporter(config.metrics().prometheusPort());
+    this.dataLoss = new DataLossCheck(config.source());
   }
 
   /** Starts the query; {@link #run} waits for it and releases the job's sampler and metrics endpoint. */
@@ -87,7 +89,7 @@ public final class ArchiveJob implements AutoCloseable {
     BatchLoop loop = new BatchLoop(new BatchCommitter<>(sink, log, listeners, clock),
         new OffsetLog(config.output().checkpoint(), hadoopConf), BackpressurePolicies.fromConfig(config.backpressure()),
         heap, metrics, config.metrics().heapAlertRatio(), hook, lastWritten,
-        new BatchRetry(config.output().retries(), config.output().retryWait(), Sleeper.REAL));
+        new BatchRetry(config.output().retries(), config.output().retryWait(), Sleeper.REAL), dataLoss);
     IntakeDecision intake = loop.initial();
     LOG.info("intake limit {} records per batch ({}: {})", intake.maxRecordsPerBatch(), intake.policy(),
         intake.reason());
@@ -113,6 +115,7 @@ public final class ArchiveJob implements AutoCloseable {
 
   @Override
   public void close() {
+    dataLoss.close();
     heap.close();
     metrics.close();
   }
@@ -122,7 +125,10 @@ public final class ArchiveJob implements AutoCloseable {
     try {
       start().awaitTermination();
     } catch (StreamingQueryException e) {
-      throw new ArchiverException("the archive query failed: " + e.getMessage(), e.getCause());
+      String hint = String.valueOf(e.getMessage()).contains("failOnDataLoss")
+          ? " (Kafka deleted offsets before they were archived; set source.fail-on-data-loss: false to skip them"
+              + " and record the loss in the manifests)" : "";
+      throw new ArchiverException("the archive query failed" + hint + ": " + e.getMessage(), e.getCause());
     } finally {
       close();
     }

@@ -18,6 +18,7 @@ import dev.archiver.spark.checkpoint.OffsetLog;
 import dev.archiver.spark.source.IntakeChannel;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -47,13 +48,14 @@ final class BatchLoop {
   private final double heapAlertRatio;
   private final BatchHook hook;
   private final BatchRetry retry;
+  private final DataLossCheck dataLoss;
   private final AtomicReference<IntakeDecision> intake;
   private final AtomicReference<WrittenBatch> lastWritten;
   private final ObjectMapper json = new ObjectMapper();
 
   BatchLoop(BatchCommitter<Dataset<Row>> committer, OffsetLog offsets, BackpressurePolicy policy, HeapSampler heap,
       MetricsReporter metrics, double heapAlertRatio, BatchHook hook, AtomicReference<WrittenBatch> lastWritten,
-      BatchRetry retry) {
+      BatchRetry retry, DataLossCheck dataLoss) {
     this.committer = committer;
     this.offsets = offsets;
     this.policy = policy;
@@ -64,6 +66,7 @@ final class BatchLoop {
     this.intake = new AtomicReference<>(policy.initial());
     this.lastWritten = lastWritten;
     this.retry = retry;
+    this.dataLoss = dataLoss;
   }
 
   IntakeDecision initial() {
@@ -78,7 +81,8 @@ final class BatchLoop {
     IntakeDecision applied = intake.get();
     lastWritten.set(null);
     hook.at(BatchHook.Stage.BEFORE_WRITE, batchId);
-    BatchContext context = new BatchContext(batchId, queryId, offsets.ranges(batchId), applied);
+    List<OffsetRange> ranges = offsets.ranges(batchId);
+    BatchContext context = new BatchContext(batchId, queryId, ranges, applied, dataLoss.lost(batchId, ranges));
     CommitManifest manifest = retry.run(batchId, () -> committer.commit(context, batch));
     hook.at(BatchHook.Stage.AFTER_COMMIT, batchId);
 

@@ -46,6 +46,8 @@ public final class KafkaSource {
     }
     source.topic().ifPresent(t -> reader.option("subscribe", t));
     source.topicPattern().ifPresent(p -> reader.option("subscribePattern", p));
+    // Ride out a broker restart: Spark's defaults give up on offset fetches after about 3 seconds.
+    reader.option("fetchOffset.numRetries", "30").option("fetchOffset.retryIntervalMs", "2000");
     source.kafkaOptions().forEach((k, v) -> reader.option("kafka." + k, v));
     return reader.load();
   }

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.get_json_object;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
 import dev.archiver.ArchiverException;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.config.ArchiverConfig;
@@ -16,6 +15,7 @@ import dev.archiver.kafka.KafkaAdmin;
 import dev.archiver.kafka.LocalKafka;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
+import dev.archiver.spark.testing.SparkIT;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The archive job against a real broker and real Spark: what lands, where, and exactly once across crashes. */
 @ExtendWith(LocalKafkaExtension.class)
-class ArchiveJobIT extends JavaDataFrameSuiteBase {
+class ArchiveJobIT extends SparkIT {
   private static String bootstrap;
 
   @TempDir
@@ -52,19 +51,8 @@ class ArchiveJobIT extends JavaDataFrameSuiteBase {
     bootstrap = kafka.bootstrapServers();
   }
 
-  @AfterAll
-  static void stopSpark() {
-    runAfterClass();
-  }
-
-  @Override
-  public boolean enableHiveSupport() {
-    return false;
-  }
-
   @BeforeEach
   void setUp() {
-    runBefore();
     topic = "events-" + UUID.randomUUID();
     output = dir.resolve("archive");
   }
