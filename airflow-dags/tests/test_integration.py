@@ -32,10 +32,12 @@ SCHEMA = (
 
 
 def shaded_jar() -> Path:
+    if os.environ.get("ARCHIVER_JAR"):
+        return Path(os.environ["ARCHIVER_JAR"])
     jars = sorted((REPO / "archiver-spark" / "target").glob("archiver-spark-*-all.jar"))
     if not jars:
         pytest.fail("no archiver-spark/target/archiver-spark-*-all.jar: build the Java side first (mvn package)")
-    return Path(os.environ.get("ARCHIVER_JAR", str(jars[-1])))
+    return jars[-1]
 
 
 def free_port() -> int:

@@ -87,7 +87,7 @@ class FsspecStorage:
 
     def __init__(self, uri: str) -> None:
         try:
-            import fsspec  # optional: only remote URIs need it
+            import fsspec  # type: ignore[import-untyped]  # optional: only remote URIs need it
         except ImportError as e:
             raise StorageError(
                 f"{uri}: remote URIs need fsspec (and s3fs for s3://): pip install 'archiver-dbt[s3]'"
@@ -103,7 +103,8 @@ class FsspecStorage:
     def read_text(self, uri: str) -> str | None:
         try:
             with self._fs.open(uri, "rb") as f:
-                return f.read().decode("utf-8")
+                data: bytes = f.read()
+                return data.decode("utf-8")
         except FileNotFoundError:
             return None
 

@@ -1,5 +1,6 @@
 package dev.archiver.cli;
 
+import dev.archiver.ArchiverException;
 import dev.archiver.config.ConfigException;
 import dev.archiver.engine.ArchiverEngine;
 import java.io.PrintStream;
@@ -86,14 +87,7 @@ public final class ArchiverCli {
 
   /** The innermost cause, on one line: what an operator reads first in an Airflow log. */
   static String oneLine(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String message = Optional.ofNullable(root.getMessage()).orElse("").strip();
-    int nl = message.indexOf('\n');
-    String first = nl < 0 ? message : message.substring(0, nl);
-    return root.getClass().getSimpleName() + (first.isEmpty() ? "" : ": " + first);
+    return ArchiverException.rootMessage(e);
   }
 
   private void printUsage(PrintStream stream) {

@@ -1,5 +1,6 @@
 package dev.archiver.commit;
 
+import dev.archiver.ArchiverException;
 import dev.archiver.CommitConflictException;
 import dev.archiver.InvalidInputException;
 import dev.archiver.Sleeper;
@@ -36,10 +37,10 @@ public final class BatchRetry {
         throw e;
       } catch (RuntimeException e) {
         if (retry > retries) {
-          LOG.error("batch {} failed {} times; giving up: {}", batchId, retry, rootCause(e));
+          LOG.error("batch {} failed {} times; giving up: {}", batchId, retry, ArchiverException.rootMessage(e));
           throw e;
         }
-        LOG.warn("batch {} failed ({}); retry {}/{} in {} ms", batchId, rootCause(e), retry, retries,
+        LOG.warn("batch {} failed ({}); retry {}/{} in {} ms", batchId, ArchiverException.rootMessage(e), retry, retries,
             wait.toMillis());
         try {
           sleeper.sleep(wait);
@@ -52,13 +53,4 @@ public final class BatchRetry {
     }
   }
 
-  private static String rootCause(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String message = String.valueOf(root.getMessage());
-    int nl = message.indexOf('\n');
-    return root.getClass().getSimpleName() + ": " + (nl < 0 ? message : message.substring(0, nl));
-  }
 }

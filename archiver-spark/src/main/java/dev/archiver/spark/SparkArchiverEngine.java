@@ -31,9 +31,18 @@ public final class SparkArchiverEngine implements ArchiverEngine {
   public void run(ArchiverConfig config, List<CommitListener> listeners) {
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = session(config);
+    ArchiveJob job = new ArchiveJob(spark, config, listeners);
+    // SIGTERM (Airflow stopping a task, Ctrl-C) stops the query; the checkpoint and manifests make the cut safe.
+    Thread hook = new Thread(job::stop, "archiver-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
-      new ArchiveJob(spark, config, listeners).run();
+      job.run();
     } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or ran
+      }
       if (!existed) {
         spark.stop();
       }

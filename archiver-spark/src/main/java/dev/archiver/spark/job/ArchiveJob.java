@@ -1,6 +1,8 @@
 package dev.archiver.spark.job;
 
 import dev.archiver.ArchiverException;
+import dev.archiver.CommitConflictException;
+import dev.archiver.InvalidInputException;
 import dev.archiver.Sleeper;
 import dev.archiver.backpressure.BackpressurePolicies;
 import dev.archiver.backpressure.IntakeDecision;
@@ -19,6 +21,7 @@ import dev.archiver.spark.parse.RecordParser;
 import dev.archiver.spark.sink.DirectWriteCommitProtocol;
 import dev.archiver.spark.sink.ParquetArchiveSink;
 import dev.archiver.spark.source.KafkaSource;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -43,6 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ArchiveJob implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ArchiveJob.class);
+  private static final String CHECKPOINT_MANAGER = "spark.sql.streaming.checkpointFileManagerClass";
 
   private final SparkSession spark;
   private final ArchiverConfig config;
@@ -52,6 +56,8 @@ public final class ArchiveJob implements AutoCloseable {
   private final HeapSampler heap = new HeapSampler(Duration.ofMillis(100));
   private final MetricsReporter metrics;
   private final DataLossCheck dataLoss;
+  private final AtomicReference<StreamingQuery> current = new AtomicReference<>();
+  private volatile boolean stopped;
 
   public ArchiveJob(SparkSession spark, ArchiverConfig config, List<CommitListener> listeners) {
     this(spark, config, listeners, Clock.systemUTC(), BatchHook.NONE);
@@ -71,6 +77,7 @@ public final class ArchiveJob implements AutoCloseable {
 
   /** Starts the query; {@link #run} waits for it and releases the job's sampler and metrics endpoint. */
   public StreamingQuery start() {
+    applyConf();
     spark.conf().set("spark.sql.session.timeZone", "UTC");
     spark.conf().set("spark.sql.sources.commitProtocolClass", DirectWriteCommitProtocol.class.getName());
     // Streaming queries disable adaptive execution anyway; saying so up front spares a warning per start.
@@ -120,17 +127,101 @@ public final class ArchiveJob implements AutoCloseable {
     metrics.close();
   }
 
-  /** Runs until an available-now query is caught up, or until a processing-time query is stopped. */
+  /**
+   * Runs until an available-now query is caught up, or until a processing-time query is stopped. A query that fails
+   * for a reason a wait can fix (storage or broker away longer than the batch retries) is restarted from its
+   * checkpoint, up to {@code commit.retry.num-retries} times with doubling waits; a restart replays the unfinished
+   * batch, which the commit protocol makes safe.
+   */
   public void run() {
     try {
-      start().awaitTermination();
-    } catch (StreamingQueryException e) {
-      String hint = String.valueOf(e.getMessage()).contains("failOnDataLoss")
-          ? " (Kafka deleted offsets before they were archived; set source.fail-on-data-loss: false to skip them"
-              + " and record the loss in the manifests)" : "";
-      throw new ArchiverException("the archive query failed" + hint + ": " + e.getMessage(), e.getCause());
+      Duration wait = config.output().retryWait();
+      for (int restart = 1; ; restart++) {
+        try {
+          StreamingQuery query = start();
+          current.set(query);
+          if (stopped) {
+            query.stop();
+          }
+          query.awaitTermination();
+          return;
+        } catch (Exception e) { // a failed query, or one that could not start (its checkpoint's storage is away)
+          RuntimeException failure = failure(e);
+          if (stopped) {
+            return;
+          }
+          if (!restartable(e) || restart > config.output().retries()) {
+            throw failure;
+          }
+          LOG.warn("the archive query failed ({}); restarting from the checkpoint in {} ms ({}/{})",
+              ArchiverException.rootMessage(e), wait.toMillis(), restart, config.output().retries());
+          Thread.sleep(wait.toMillis());
+          wait = wait.multipliedBy(2);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ArchiverException("interrupted while waiting to restart the archive query", e);
     } finally {
       close();
+    }
+  }
+
+  /** Stops the running query and any restart; {@link #run} returns. Safe from any thread, e.g. a shutdown hook. */
+  public void stop() {
+    stopped = true;
+    StreamingQuery query = current.get();
+    if (query != null) {
+      try {
+        query.stop();
+      } catch (TimeoutException e) {
+        LOG.warn("the archive query did not stop in time: {}", e.getMessage());
+      }
+    }
+  }
+
+  private static RuntimeException failure(Exception e) {
+    if (e instanceof ArchiverException known) {
+      return known;
+    }
+    if (!(e instanceof StreamingQueryException)) {
+      return new ArchiverException("the archive query could not start: " + ArchiverException.rootMessage(e), e);
+    }
+    String hint = String.valueOf(e.getMessage()).contains("failOnDataLoss")
+        ? " (Kafka deleted offsets before they were archived; set source.fail-on-data-loss: false to skip them"
+            + " and record the loss in the manifests)" : "";
+    return new ArchiverException("the archive query failed" + hint + ": " + e.getMessage(), e.getCause());
+  }
+
+  /** Bad input, another writer's state, data loss and JVM errors stop the job; anything else may pass. */
+  private static boolean restartable(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InvalidInputException || t instanceof CommitConflictException || t instanceof Error) {
+        return false;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return !String.valueOf(e.getMessage()).contains("failOnDataLoss");
+  }
+
+  /**
+   * The config's Spark settings on the job's own session: {@code spark.sql.*} as they are, {@code spark.hadoop.*}
+   * as Hadoop keys (so storage settings apply even to a session created before, as under spark-submit), and the
+   * abortable-stream checkpoint manager when the checkpoint is on S3, where rename is a copy and not atomic.
+   */
+  private void applyConf() {
+    config.sparkConf().forEach((k, v) -> {
+      if (k.startsWith("spark.hadoop.")) {
+        spark.conf().set(k.substring("spark.hadoop.".length()), v);
+      } else if (k.startsWith("spark.sql.")) {
+        spark.conf().set(k, v);
+      }
+    });
+    String scheme = URI.create(config.output().checkpoint()).getScheme();
+    if (scheme != null && scheme.startsWith("s3") && !config.sparkConf().containsKey(CHECKPOINT_MANAGER)) {
+      spark.conf().set(CHECKPOINT_MANAGER, "org.apache.spark.internal.io.cloud.AbortableStreamBasedCheckpointFileManager");
     }
   }
 }

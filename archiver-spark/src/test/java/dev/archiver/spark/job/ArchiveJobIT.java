@@ -133,7 +133,7 @@ class ArchiveJobIT extends SparkIT {
     AtomicBoolean crashed = new AtomicBoolean();
     assertThatThrownBy(() -> run(config(Map.of()), (stage, batchId) -> {
       if (stage == BatchHook.Stage.AFTER_FILES && batchId == 1 && crashed.compareAndSet(false, true)) {
-        throw new IllegalStateException("simulated crash after the files of batch 1");
+        throw new SimulatedCrash("simulated crash after the files of batch 1");
       }
     })).isInstanceOf(ArchiverException.class).hasMessageContaining("simulated crash");
     assertThat(Archives.manifests(output)).extracting(CommitManifest::batchId).containsExactly(0L);
@@ -152,7 +152,7 @@ class ArchiveJobIT extends SparkIT {
     AtomicBoolean crashed = new AtomicBoolean();
     assertThatThrownBy(() -> run(config(Map.of()), (stage, batchId) -> {
       if (stage == BatchHook.Stage.AFTER_COMMIT && batchId == 1 && crashed.compareAndSet(false, true)) {
-        throw new IllegalStateException("simulated crash after the manifest of batch 1");
+        throw new SimulatedCrash("simulated crash after the manifest of batch 1");
       }
     })).isInstanceOf(ArchiverException.class);
     assertThat(Archives.manifests(output)).extracting(CommitManifest::batchId).containsExactly(0L, 1L);

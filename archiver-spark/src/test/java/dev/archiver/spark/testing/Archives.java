@@ -30,6 +30,10 @@ public final class Archives {
     return new HadoopCommitLog(output.toString(), new Configuration()).all();
   }
 
+  public static List<CommitManifest> manifests(String output, Configuration conf) {
+    return new HadoopCommitLog(output, conf).all();
+  }
+
   /** The archive files every manifest lists, as absolute paths. */
   public static List<String> archiveFiles(List<CommitManifest> manifests) {
     return manifests.stream().flatMap(m -> m.files().stream().map(f -> m.archiveRoot() + "/" + f.path())).toList();
@@ -42,7 +46,11 @@ public final class Archives {
 
   /** Rows of the listed files, with event_date taken from their partition directory. */
   public static Dataset<Row> read(SparkSession spark, Path output, List<String> files) {
-    return spark.read().option("basePath", output.toUri().toString()).parquet(files.toArray(String[]::new));
+    return read(spark, output.toUri().toString(), files);
+  }
+
+  public static Dataset<Row> read(SparkSession spark, String basePath, List<String> files) {
+    return spark.read().option("basePath", basePath).parquet(files.toArray(String[]::new));
   }
 
   /** Parquet files on disk under the archive root's partitions, whether a manifest lists them or not. */

@@ -1,0 +1,173 @@
+package dev.archiver.spark.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.archiver.commit.CommitManifest;
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigLoader;
+import dev.archiver.datagen.DataGenerator;
+import dev.archiver.datagen.EventGenerator;
+import dev.archiver.kafka.KafkaAdmin;
+import dev.archiver.kafka.LocalKafka;
+import dev.archiver.spark.testing.Archives;
+import dev.archiver.spark.testing.LocalKafkaExtension;
+import dev.archiver.spark.testing.OutageProxy;
+import dev.archiver.spark.testing.S3MockServer;
+import dev.archiver.spark.testing.SparkIT;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The archive, its quarantine, manifests and checkpoint on S3 (a real S3 API server), through hadoop-aws S3A. */
+@ExtendWith(LocalKafkaExtension.class)
+class S3ArchiveIT extends SparkIT {
+  private static S3MockServer s3;
+  private static String bootstrap;
+  private String topic;
+  private String output;
+
+  @BeforeAll
+  static void startS3(LocalKafka kafka) throws Exception {
+    s3 = new S3MockServer(Files.createTempDirectory("archiver-s3mock"));
+    bootstrap = kafka.bootstrapServers();
+  }
+
+  @AfterAll
+  static void stopS3() {
+    s3.close();
+  }
+
+  @BeforeEach
+  void setUp() {
+    topic = "s3-" + UUID.randomUUID();
+    output = "s3a://" + S3MockServer.BUCKET + "/" + topic;
+    s3.s3aConf(s3.endpoint()).forEach((k, v) -> spark().conf().set(k.substring("spark.hadoop.".length()), v));
+  }
+
+  @Test
+  void archivesToS3WithItsCheckpointThereAndRestartsFromIt() throws Exception {
+    DataGenerator.Result first = produce(1_500, 0.02);
+    run(config(s3.endpoint(), Map.of()));
+    DataGenerator.Result second = produce(1_000, 0.02);
+    run(config(s3.endpoint(), Map.of()));
+
+    Configuration conf = s3.hadoopConf(s3.endpoint());
+    List<CommitManifest> manifests = Archives.manifests(output, conf);
+    assertThat(manifests.stream().map(CommitManifest::queryId).distinct()).as("restarted from the S3 checkpoint")
+        .hasSize(1);
+    Archives.assertEveryOffsetCommittedOnce(manifests, ends());
+    assertThat(manifests.stream().mapToLong(CommitManifest::numQuarantined).sum())
+        .isEqualTo(first.malformed() + second.malformed());
+    Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests));
+    assertThat(archived.count()).isEqualTo(2_500 - first.malformed() - second.malformed());
+    assertThat(archived.select("_kafka_partition", "_kafka_offset").distinct().count()).isEqualTo(archived.count());
+    assertThat(manifests.get(0).archiveRoot()).isEqualTo(output);
+
+    FileSystem fs = new org.apache.hadoop.fs.Path(output).getFileSystem(conf);
+    for (CommitManifest m : manifests) {
+      try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(output + "/_archiver/manifests/"
+          + CommitManifest.fileName(m.batchId())))) {
+        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).as("no secret in a manifest")
+            .doesNotContain("archiver-test-secret").doesNotContain("archiver-test-access");
+      }
+    }
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(output + "/_archiver/checkpoint/commits/0"))).isTrue();
+  }
+
+  @Test
+  void anS3OutageMidStreamIsRetriedAndNothingIsLostOrDuplicated() throws Exception {
+    produce(1_500, 0);
+    try (OutageProxy proxy = new OutageProxy(s3.port())) {
+      ArchiverConfig config = config(proxy.endpoint(), Map.of("trigger.mode", "processing-time",
+          "trigger.interval", "1s", "backpressure.max-records-per-batch", "300", "commit.retry.initial-wait", "1s",
+          "commit.retry.num-retries", "6"));
+      ArchiveJob job = new ArchiveJob(spark(), config, List.of(), Clock.systemUTC(), BatchHook.NONE);
+      CompletableFuture<Void> running = CompletableFuture.runAsync(job::run);
+      try {
+        awaitArchived(300, running);
+        proxy.cut();
+        produce(1_000, 0);
+        Thread.sleep(10_000);
+        assertThat(running).as("the job rides out the outage").isNotDone();
+        proxy.restore();
+        awaitArchived(2_500, running);
+      } finally {
+        job.stop();
+        running.get(60, TimeUnit.SECONDS);
+      }
+    }
+    List<CommitManifest> manifests = Archives.manifests(output, s3.hadoopConf(s3.endpoint()));
+    Archives.assertEveryOffsetCommittedOnce(manifests, ends());
+    Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests));
+    assertThat(archived.count()).isEqualTo(2_500);
+    assertThat(archived.select("_kafka_partition", "_kafka_offset").distinct().count()).isEqualTo(2_500);
+  }
+
+  private void awaitArchived(long records, CompletableFuture<Void> running) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(180);
+    Configuration conf = s3.hadoopConf(s3.endpoint());
+    while (Instant.now().isBefore(deadline)) {
+      if (running.isDone()) {
+        running.get();
+        throw new AssertionError("the job stopped before archiving " + records + " records");
+      }
+      if (Archives.manifests(output, conf).stream().mapToLong(CommitManifest::numRecords).sum() >= records) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("not " + records + " records archived in time");
+  }
+
+  private void run(ArchiverConfig config) {
+    new ArchiveJob(spark(), config, List.of(), Clock.systemUTC(), BatchHook.NONE).run();
+  }
+
+  private DataGenerator.Result produce(long events, double malformed) {
+    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
+      admin.createTopic(topic, 4);
+    }
+    return new DataGenerator(bootstrap, Map.of()).run(new DataGenerator.Plan(topic, events, 0, malformed, -1, 1, 0,
+        events));
+  }
+
+  private Map<Integer, Long> ends() {
+    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
+      return admin.endOffsets(Optional.of(topic), Optional.empty()).entrySet().stream()
+          .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
+    }
+  }
+
+  private ArchiverConfig config(String endpoint, Map<String, String> extra) {
+    Map<String, String> values = new LinkedHashMap<>(s3.s3aConf(endpoint));
+    values.put("source.bootstrap-servers", bootstrap);
+    values.put("source.topic", topic);
+    values.put("output.path", output);
+    values.put("schema.ddl", EventGenerator.SCHEMA_DDL);
+    values.put("schema.event-time-column", "event_time");
+    values.put("schema.required-columns", String.join(",", EventGenerator.REQUIRED));
+    values.put("backpressure.max-records-per-batch", "800");
+    values.putAll(extra);
+    return ConfigLoader.fromMap(values);
+  }
+}
