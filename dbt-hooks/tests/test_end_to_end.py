@@ -168,3 +168,9 @@ def test_every_archived_row_reaches_dbt_exactly_once(env: Env) -> None:
     retried = env.hooks("catch-up", "--output", str(env.output))
     assert retried.returncode == 0, retried.stderr
     env.assert_exactly_once()
+
+    # 6. row-counts answers through dbt itself what the warehouse holds.
+    counted = env.hooks("row-counts", "--model", "stg_archiver_events")
+    assert counted.returncode == 0, counted.stderr
+    archived = sum(m["numArchived"] for m in env.manifests())
+    assert json.loads(counted.stdout.strip().splitlines()[-1]) == {"stg_archiver_events": archived}

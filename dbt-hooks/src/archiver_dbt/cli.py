@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from archiver_dbt.archive import Archive
-from archiver_dbt.dbt_runner import COMMANDS, DbtProject
+from archiver_dbt.dbt_runner import COMMANDS, DbtProject, row_counts
 from archiver_dbt.ledger import LedgerError
 from archiver_dbt.manifest import ManifestError
 from archiver_dbt.plan import Policy
@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="print committed, transformed and pending batches as JSON")
     status.add_argument("--output", required=True, help="the archive root (the archiver's output.path)")
     _dbt_options(status)
+
+    counts = commands.add_parser("row-counts", help="print the row count of each model as JSON")
+    counts.add_argument("--model", action="append", required=True, help="a model name; repeatable")
+    _dbt_options(counts)
     return parser
 
 
@@ -83,6 +87,9 @@ def _run(args: argparse.Namespace) -> int:
         extra_args=("--select", args.select) if args.select else (),
     )
     policy = Policy(coalesce_above=args.coalesce_above, max_coalesced=args.max_coalesced)
+    if args.command == "row-counts":
+        print(json.dumps(row_counts(project, args.model)))
+        return EXIT_OK
     if args.command == "run-batch":
         archive, batch_id = Archive.of_manifest(args.manifest)
         Transformer(archive, project, policy, args.ledger).run_batch(batch_id)

@@ -74,3 +74,17 @@ def ensure_packages(project: DbtProject, invoke: DbtInvoker) -> bool:
     if not wanted or os.path.isdir(os.path.join(project.project_dir, "dbt_packages")):
         return True
     return invoke(["deps", *project.common_args()])
+
+
+def row_counts(project: DbtProject, models: list[str]) -> dict[str, int]:
+    """Rows of each model, through dbt itself (`dbt show`), so it works on any adapter the project targets."""
+    from dbt.cli.main import dbtRunner
+
+    counts: dict[str, int] = {}
+    for model in models:
+        sql = "select count(*) as n from {{ ref('" + model + "') }}"
+        result = dbtRunner().invoke(["show", *project.common_args(), "--inline", sql, "--log-level", "error"])
+        if not result.success or result.result is None:
+            raise ValueError(f"cannot count the rows of model '{model}': {result.exception}")
+        counts[model] = int(result.result.results[0].agate_table.rows[0][0])
+    return counts
