@@ -10,6 +10,7 @@ import dev.archiver.datagen.DataGenerator;
 import dev.archiver.datagen.EventGenerator;
 import dev.archiver.engine.ArchiverEngine;
 import dev.archiver.kafka.LocalKafka;
+import dev.archiver.listener.CommitListeners;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
@@ -45,7 +47,8 @@ final class DemoCommand implements Command {
     return new Options()
         .addOption(Flags.value("events", "N", "events to generate (default 50000)"))
         .addOption(Flags.value("output", "DIR", "archive directory, emptied first (default ./demo-output)"))
-        .addOption(Flags.value("max-records-per-batch", "N", "intake limit per batch (default 10000)"));
+        .addOption(Flags.value("max-records-per-batch", "N", "intake limit per batch (default 10000)"))
+        .addOption(Flags.flag("no-dbt", "archive only; skip the dbt run after each batch"));
   }
 
   @Override
@@ -65,18 +68,28 @@ final class DemoCommand implements Command {
       DataGenerator.Result produced = DatagenCommand.generate(kafka.bootstrapServers(), plan, 4);
       out.printf("demo: produced %d events (%d malformed, a 5x spike from event %d) to %s%n", produced.sent(),
           produced.malformed(), plan.spikeAt(), TOPIC_NAME);
+      Optional<DemoDbt> dbt = line.hasOption("no-dbt") ? Optional.empty()
+          : Optional.of(new DemoDbt(context.home(), output.resolve("_archiver/dbt/demo.duckdb")));
       ArchiverConfig config = config(kafka.bootstrapServers(), output,
-          Flags.longValue(line, "max-records-per-batch", 10_000));
+          Flags.longValue(line, "max-records-per-batch", 10_000), dbt.map(DemoDbt::notifyCommand));
       RunCommand.validate(engine, config);
-      out.println("demo: archiving with trigger available-now to " + output + " ...");
-      engine.run(config, List.of());
-      return summary(out, config, engine.commitLog(config.output().path(), Map.of()), produced.sent());
+      out.println("demo: archiving with trigger available-now to " + output
+          + dbt.map(d -> ", dbt after each committed batch").orElse("") + " ...");
+      try (CommitListeners notifiers = CommitListeners.fromConfig(config)) {
+        engine.run(config, notifiers.listeners());
+      }
+      int status = summary(out, config, engine.commitLog(config.output().path(), Map.of()), produced.sent());
+      if (dbt.isPresent()) {
+        status = Math.max(status, dbt.get().summary(out, config,
+            engine.commitLog(config.output().path(), Map.of()).all()));
+      }
+      return status;
     } finally {
       deleteRecursively(kafkaDir);
     }
   }
 
-  static ArchiverConfig config(String bootstrap, Path output, long maxRecordsPerBatch) {
+  static ArchiverConfig config(String bootstrap, Path output, long maxRecordsPerBatch, Optional<String> notify) {
     Map<String, String> values = new LinkedHashMap<>();
     values.put(BOOTSTRAP_SERVERS.name(), bootstrap);
     values.put(TOPIC.name(), TOPIC_NAME);
@@ -86,6 +99,8 @@ final class DemoCommand implements Command {
     values.put(REQUIRED_COLUMNS.name(), String.join(",", EventGenerator.REQUIRED));
     values.put(MAX_RECORDS_PER_BATCH.name(), Long.toString(maxRecordsPerBatch));
     values.put("spark.sql.shuffle.partitions", "4");
+    values.put("spark.ui.enabled", "false");
+    notify.ifPresent(c -> values.put(NOTIFY_COMMAND.name(), c));
     return ConfigLoader.fromMap(values);
   }
 
