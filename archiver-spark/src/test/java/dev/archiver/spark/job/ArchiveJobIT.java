@@ -192,10 +192,10 @@ class ArchiveJobIT extends SparkIT {
     Map<String, String> adaptive = Map.of("backpressure.policy", "adaptive",
         "backpressure.max-records-per-batch", "4000", "backpressure.min-records-per-batch", "500",
         "backpressure.initial-records-per-batch", "1500", "backpressure.increase-records", "500",
-        "backpressure.target-batch-duration", "6s", "backpressure.memory-budget-bytes", "64g");
+        "backpressure.target-batch-duration", "10s", "backpressure.memory-budget-bytes", "64g");
     run(config(adaptive), (stage, batchId) -> {
       if (stage == BatchHook.Stage.AFTER_FILES && batchId == 2) {
-        sleep(7_000); // the spike: one batch far slower than the target
+        sleep(11_000); // the spike: one batch far slower than the target
       }
     });
     List<CommitManifest> manifests = Archives.manifests(output);
@@ -203,7 +203,7 @@ class ArchiveJobIT extends SparkIT {
     assertThat(limits.subList(0, 4)).as("grows, grows, then the slow batch 2 halves it")
         .containsExactly(1_500L, 2_000L, 2_500L, 1_250L);
     assertThat(limits.get(4)).as("and it grows back").isEqualTo(1_750L);
-    assertThat(manifests.get(3).intake().get("reason")).contains("over target 6000 ms");
+    assertThat(manifests.get(3).intake().get("reason")).contains("over target 10000 ms");
     for (CommitManifest m : manifests.subList(0, manifests.size() - 1)) {
       long limit = Long.parseLong(m.intake().get("maxRecordsPerBatch"));
       assertThat(m.numRecords()).as("batch %d read what its limit allowed", m.batchId())
