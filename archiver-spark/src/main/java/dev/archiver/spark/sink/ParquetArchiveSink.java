@@ -9,10 +9,10 @@ import dev.archiver.commit.EventTimeRange;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
+import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.parse.RecordParser;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -132,13 +132,7 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   }
 
   private String qualified(String root) {
-    try {
-      Path path = new Path(root);
-      String q = path.getFileSystem(hadoopConf).makeQualified(path).toString();
-      return q.endsWith("/") ? q.substring(0, q.length() - 1) : q;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return new HadoopArchiveStorage(hadoopConf).qualify(root);
   }
 
   private static List<String> partitions(List<DataFile> files) {

@@ -8,14 +8,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.archiver.ArchiverException;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.config.ArchiverConfig;
-import dev.archiver.config.ConfigLoader;
 import dev.archiver.datagen.DataGenerator;
-import dev.archiver.datagen.EventGenerator;
-import dev.archiver.kafka.KafkaAdmin;
 import dev.archiver.kafka.LocalKafka;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.SparkIT;
+import dev.archiver.spark.testing.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,10 +21,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
@@ -231,38 +227,24 @@ class ArchiveJobIT extends SparkIT {
     assertThat(all.distinct().count()).as("no record twice").isEqualTo(expected);
   }
 
-  private DataGenerator.Result produce(long events, double malformedRatio) {
-    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
-      admin.createTopic(topic, 4);
-    }
-    return new DataGenerator(bootstrap, Map.of()).run(new DataGenerator.Plan(topic, events, 0, malformedRatio, -1,
-        1, 0, events));
-  }
-
-  private Map<Integer, Long> endOffsets() {
-    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
-      return admin.endOffsets(Optional.of(topic), Optional.empty()).entrySet().stream()
-          .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
-    }
-  }
-
   private Dataset<Row> kafka() {
     return spark().read().format("kafka").option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)
         .option("startingOffsets", "earliest").load()
         .select(col("partition"), col("offset"), col("value").cast("string").as("json"));
   }
 
+  private DataGenerator.Result produce(long events, double malformedRatio) {
+    return Topics.produce(bootstrap, topic, events, malformedRatio);
+  }
+
+  private Map<Integer, Long> endOffsets() {
+    return Topics.ends(bootstrap, topic);
+  }
+
   private ArchiverConfig config(Map<String, String> extra) {
-    Map<String, String> values = new LinkedHashMap<>();
-    values.put("source.bootstrap-servers", bootstrap);
-    values.put("source.topic", topic);
-    values.put("output.path", output.toString());
-    values.put("schema.ddl", EventGenerator.SCHEMA_DDL);
-    values.put("schema.event-time-column", "event_time");
-    values.put("schema.required-columns", String.join(",", EventGenerator.REQUIRED));
-    values.put("backpressure.max-records-per-batch", "1000");
+    Map<String, String> values = new LinkedHashMap<>(Map.of("backpressure.max-records-per-batch", "1000"));
     values.putAll(extra);
-    return ConfigLoader.fromMap(values);
+    return Topics.config(bootstrap, topic, output.toString(), values);
   }
 
   private void run(ArchiverConfig config, BatchHook hook) {

@@ -3,25 +3,22 @@ package dev.archiver.spark.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.archiver.commit.CommitManifest;
-import dev.archiver.datagen.DataGenerator;
 import dev.archiver.datagen.EventGenerator;
-import dev.archiver.kafka.KafkaAdmin;
 import dev.archiver.kafka.LocalKafka;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.S3MockServer;
 import dev.archiver.spark.testing.SparkIT;
+import dev.archiver.spark.testing.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -120,17 +117,12 @@ class DriverKillIT extends SparkIT {
     return dir.resolve("driver-" + run + ".log");
   }
 
+
   private static void produce(String bootstrap, String topic, long events) {
-    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
-      admin.createTopic(topic, 4);
-    }
-    new DataGenerator(bootstrap, Map.of()).run(new DataGenerator.Plan(topic, events, 0, 0, -1, 1, 0, events));
+    Topics.produce(bootstrap, topic, events, 0);
   }
 
   private static Map<Integer, Long> ends(String bootstrap, String topic) {
-    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
-      return admin.endOffsets(Optional.of(topic), Optional.empty()).entrySet().stream()
-          .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
-    }
+    return Topics.ends(bootstrap, topic);
   }
 }

@@ -7,24 +7,19 @@ import dev.archiver.ArchiverException;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.OffsetRange;
 import dev.archiver.config.ArchiverConfig;
-import dev.archiver.config.ConfigLoader;
-import dev.archiver.datagen.DataGenerator;
-import dev.archiver.datagen.EventGenerator;
-import dev.archiver.kafka.KafkaAdmin;
 import dev.archiver.kafka.LocalKafka;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.SparkIT;
+import dev.archiver.spark.testing.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -128,17 +123,15 @@ class KafkaFaultsIT extends SparkIT {
   }
 
   private static void produce(String bootstrap, String topic, long events) {
-    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
-      admin.createTopic(topic, 4);
-    }
-    new DataGenerator(bootstrap, Map.of()).run(new DataGenerator.Plan(topic, events, 0, 0, -1, 1, 0, events));
+    Topics.produce(bootstrap, topic, events, 0);
   }
 
   private static Map<Integer, Long> ends(String bootstrap, String topic) {
-    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
-      return admin.endOffsets(Optional.of(topic), Optional.empty()).entrySet().stream()
-          .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
-    }
+    return Topics.ends(bootstrap, topic);
+  }
+
+  private static ArchiverConfig config(String bootstrap, String topic, Path output, Map<String, String> extra) {
+    return Topics.config(bootstrap, topic, output.toString(), extra);
   }
 
   private static void deleteRecords(String bootstrap, String topic, Map<Integer, Long> before) throws Exception {
@@ -151,14 +144,4 @@ class KafkaFaultsIT extends SparkIT {
     }
   }
 
-  private static ArchiverConfig config(String bootstrap, String topic, Path output, Map<String, String> extra) {
-    Map<String, String> values = new LinkedHashMap<>();
-    values.put("source.bootstrap-servers", bootstrap);
-    values.put("source.topic", topic);
-    values.put("output.path", output.toString());
-    values.put("schema.ddl", EventGenerator.SCHEMA_DDL);
-    values.put("schema.event-time-column", "event_time");
-    values.putAll(extra);
-    return ConfigLoader.fromMap(values);
-  }
 }

@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.config.ArchiverConfig;
-import dev.archiver.config.ConfigLoader;
 import dev.archiver.datagen.DataGenerator;
-import dev.archiver.datagen.EventGenerator;
-import dev.archiver.kafka.KafkaAdmin;
 import dev.archiver.kafka.LocalKafka;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.OutageProxy;
 import dev.archiver.spark.testing.S3MockServer;
 import dev.archiver.spark.testing.SparkIT;
+import dev.archiver.spark.testing.Topics;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,11 +21,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
@@ -143,31 +139,19 @@ class S3ArchiveIT extends SparkIT {
     new ArchiveJob(spark(), config, List.of(), Clock.systemUTC(), BatchHook.NONE).run();
   }
 
+
   private DataGenerator.Result produce(long events, double malformed) {
-    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
-      admin.createTopic(topic, 4);
-    }
-    return new DataGenerator(bootstrap, Map.of()).run(new DataGenerator.Plan(topic, events, 0, malformed, -1, 1, 0,
-        events));
+    return Topics.produce(bootstrap, topic, events, malformed);
   }
 
   private Map<Integer, Long> ends() {
-    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
-      return admin.endOffsets(Optional.of(topic), Optional.empty()).entrySet().stream()
-          .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
-    }
+    return Topics.ends(bootstrap, topic);
   }
 
   private ArchiverConfig config(String endpoint, Map<String, String> extra) {
     Map<String, String> values = new LinkedHashMap<>(s3.s3aConf(endpoint));
-    values.put("source.bootstrap-servers", bootstrap);
-    values.put("source.topic", topic);
-    values.put("output.path", output);
-    values.put("schema.ddl", EventGenerator.SCHEMA_DDL);
-    values.put("schema.event-time-column", "event_time");
-    values.put("schema.required-columns", String.join(",", EventGenerator.REQUIRED));
     values.put("backpressure.max-records-per-batch", "800");
     values.putAll(extra);
-    return ConfigLoader.fromMap(values);
+    return Topics.config(bootstrap, topic, output, values);
   }
 }
