@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class ArchiveJob implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ArchiveJob.class);
   private static final String CHECKPOINT_MANAGER = "spark.sql.streaming.checkpointFileManagerClass";
+  private static final String CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed";
 
   private final SparkSession spark;
   private final ArchiverConfig config;
@@ -82,6 +83,11 @@ public final class ArchiveJob implements AutoCloseable {
     spark.conf().set("spark.sql.sources.commitProtocolClass", DirectWriteCommitProtocol.class.getName());
     // Streaming queries disable adaptive execution anyway; saying so up front spares a warning per start.
     spark.conf().set("spark.sql.adaptive.enabled", "false");
+    if (!config.sparkConf().containsKey(CACHE_COMPRESSED)) {
+      // The batch cache lives on local disk for a few seconds; compressing its columns cost 27% of the throughput
+      // in bench/ (tune.md) and saved nothing that matters.
+      spark.conf().set(CACHE_COMPRESSED, "false");
+    }
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
     RecordParser parser = RecordParser.of(config.schema());
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
