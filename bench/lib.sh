@@ -69,8 +69,21 @@ start_broker() {
   line=$(archiver local-kafka start --port 0 --dir "$KAFKA_DIR" 2>"$WORK/local-kafka.err") \
     || { cat "$WORK/local-kafka.err" >&2; return 1; }
   BOOTSTRAP=$(sed -n 's/^local Kafka running at \([^ ]*\).*/\1/p' <<<"$line")
-  trap stop_broker EXIT
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM # so that an interrupted benchmark runs the EXIT trap too
   log "broker at $BOOTSTRAP (data in $KAFKA_DIR)"
+}
+
+# Ends the job being measured, if any (timeout runs it in a process group of its own, which Ctrl-C does not
+# reach), then the broker.
+cleanup() {
+  local group
+  if [ -n "${MEASURED:-}" ] && kill -0 "$MEASURED" 2>/dev/null; then
+    group=$(pgrep -P "$MEASURED" || true) # timeout, the leader of the job's process group
+    [ -n "$group" ] && kill -TERM -- "-$group" 2>/dev/null
+    wait "$MEASURED" 2>/dev/null || true
+  fi
+  stop_broker
 }
 
 stop_broker() {
@@ -95,16 +108,40 @@ cpu_ticks() {
   echo "$busy $broker"
 }
 
+# The machine may be shared (a build, tests): before a run, wait until the CPUs have been mostly idle for 5 s
+# (under QUIET_BUSY percent busy, default 25), at most QUIET_WAIT seconds (default 600). The wait is logged, and
+# whatever still ran alongside shows in the table's "other" CPU column.
+wait_quiet() {
+  local waited=0 a b busy
+  while [ "$waited" -lt "${QUIET_WAIT:-600}" ]; do
+    a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+    sleep 5
+    b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+    busy=$(awk -v a="$a" -v b="$b" 'BEGIN {split(a, x); split(b, y); print int(100 * (y[1] - x[1]) / (y[2] - x[2] + 1))}')
+    [ "$busy" -lt "${QUIET_BUSY:-25}" ] && break
+    waited=$((waited + 5))
+  done
+  [ "$waited" -eq 0 ] || log "waited ${waited}s for the machine to calm down (last ${busy}% busy)"
+}
+
 # measure NAME DESCRIPTION COMMAND...: runs COMMAND under GNU time (peak RSS, CPU) and a time limit; everything
-# report.py needs lands in $RUNS/NAME; the job writes to $OUT/NAME. A non-zero exit (124 = time limit) counts as not finished.
+# report.py needs lands in $RUNS/NAME; the job writes to $OUT/NAME. A non-zero exit (124 = time limit) counts as
+# not finished.
 measure() {
   local name=$1 description=$2 dir="$RUNS/$1" rc=0
   shift 2
   rm -rf "$dir" "${OUT:?}/$name" && mkdir -p "$dir"
   printf '%s\n' "$description" >"$dir/description"
   cpu_ticks >"$dir/cpu-before"
+  wait_quiet
   log "run $name: $description"
-  /usr/bin/time -v -o "$dir/time.txt" timeout -k 30 "$TIMEOUT" "$@" >"$dir/stdout" 2>"$dir/stderr" || rc=$?
+  # The GC log gives every JVM the same heap reading: the heap left after each collection (what a batch really
+  # holds), and the time spent in pauses. JAVA_TOOL_OPTIONS reaches the JVM whatever launches it.
+  JAVA_TOOL_OPTIONS="-Xlog:gc:file=$dir/gc.log" /usr/bin/time -v -o "$dir/time.txt" timeout -k 30 "$TIMEOUT" "$@" \
+    >"$dir/stdout" 2>"$dir/stderr" &
+  MEASURED=$!
+  wait "$MEASURED" || rc=$?
+  MEASURED=
   echo "$rc" >"$dir/rc"
   cpu_ticks >"$dir/cpu-after"
   # Parquet files written (archive, and the archiver's quarantine apart), as "count bytes".

@@ -9,11 +9,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The comparison jobs of the benchmark, each the way a user would write it without the archiver. All read the whole
@@ -23,7 +27,10 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code naive}: the value cast to a string, written as is (the users' old design);</li>
  *   <li>{@code naive-shuffle}: the same with {@code repartition(N)} before the write, as users do to get fewer files;</li>
  *   <li>{@code parse}: the value parsed with {@code from_json} against the schema, written partitioned by event
- *   date; Spark defaults, no quarantine, no manifests.</li>
+ *   date; Spark defaults, no quarantine, no manifests;</li>
+ *   <li>{@code parse-foreach}, {@code parse-cached}: the same parse written from {@code foreachBatch} with
+ *   DataFrameWriter, and also persisted on disk first: steps from the plain job towards the archiver's write path,
+ *   to tell where the archiver's extra time goes.</li>
  * </ul>
  * Usage: {@code BenchJob MODE BOOTSTRAP TOPIC OUTPUT RESULT_JSON [SCHEMA_DDL] [REPARTITION]}. Writes one JSON object
  * to RESULT_JSON: records written, processing seconds (query start to end, Spark session start excluded, as for
@@ -35,7 +42,7 @@ public final class BenchJob {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 5) {
-      System.err.println("usage: BenchJob naive|naive-shuffle|parse BOOTSTRAP TOPIC OUTPUT RESULT_JSON [DDL] [N]");
+      System.err.println("usage: BenchJob MODE BOOTSTRAP TOPIC OUTPUT RESULT_JSON [DDL] [N]");
       System.exit(2);
     }
     String mode = args[0];
@@ -46,26 +53,35 @@ public final class BenchJob {
     heap.takePeak(); // the session's start-up is not part of the run, as for the archiver
 
     long started = System.nanoTime();
-    Dataset<Row> kafka = spark.readStream().format("kafka")
+    DataStreamReader reader = spark.readStream().format("kafka")
         .option("kafka.bootstrap.servers", args[1])
         .option("subscribe", args[2])
-        .option("startingOffsets", "earliest")
-        .load();
-    DataStreamWriter<Row> writer;
-    switch (mode) {
-      case "naive" -> writer = kafka.select(col("value").cast("string").as("value")).writeStream();
-      case "naive-shuffle" -> writer = kafka.select(col("value").cast("string").as("value"))
-          .repartition(Integer.parseInt(args[6])).writeStream();
-      case "parse" -> {
-        StructType schema = StructType.fromDDL(args[5]);
-        writer = kafka.select(from_json(col("value").cast("string"), schema).as("e")).select("e.*")
+        .option("startingOffsets", "earliest");
+    // -Dbench.kafka.<prop>=v sets a Kafka consumer property, as the archiver's --set source.kafka.<prop>=v does,
+    // so a tuning can be tried on both sides (Spark settings need nothing: Spark reads -Dspark.* itself).
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.kafka."))
+        .forEach(k -> reader.option(k.substring("bench.".length()), System.getProperty(k)));
+    Dataset<Row> kafka = reader.load();
+    Dataset<Row> values = kafka.select(col("value").cast("string").as("value"));
+    Dataset<Row> events = mode.startsWith("parse")
+        ? kafka.select(from_json(col("value").cast("string"), StructType.fromDDL(args[5])).as("e")).select("e.*")
             .withColumn("event_date", to_date(col("event_time")))
-            .writeStream().partitionBy("event_date");
-      }
+        : null;
+    DataStreamWriter<Row> writer = switch (mode) {
+      case "naive" -> values.writeStream().format("parquet");
+      case "naive-shuffle" -> values.repartition(Integer.parseInt(args[6])).writeStream().format("parquet");
+      case "parse" -> events.writeStream().format("parquet").partitionBy("event_date");
+      // Ablations towards the archiver's write path (bench/README.md, "Profiling"): each batch written by
+      // DataFrameWriter from foreachBatch, then also persisted on local disk first, as the archiver does.
+      case "parse-foreach", "parse-cached" -> events.writeStream().foreachBatch(
+          (VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
+            Dataset<Row> b = mode.equals("parse-cached") ? batch.persist(StorageLevel.DISK_ONLY()) : batch;
+            b.write().mode(SaveMode.Append).partitionBy("event_date").parquet(output);
+            b.unpersist(false);
+          });
       default -> throw new IllegalArgumentException("unknown mode " + mode);
-    }
-    writer.format("parquet")
-        .option("path", output)
+    };
+    writer.option("path", output)
         .option("checkpointLocation", output + "/_checkpoint")
         .trigger(Trigger.AvailableNow())
         .start()
