@@ -37,8 +37,8 @@ build() {
   cp "$BENCH/target/archiver-bench-0.1.0-SNAPSHOT.jar" "$JARS/bench.jar"
   sed "s#$ROOT/archiver-core/target/archiver-core-0.1.0-SNAPSHOT.jar#$JARS/archiver-core.jar#" \
     "$ROOT/archiver-spark/target/spark.classpath" >"$JARS/spark.classpath"
-  echo "archiver jar built $(date -u -r "$JARS/archiver-all.jar" '+%F %T UTC'), HEAD $(git -C "$ROOT" rev-parse --short HEAD)" \
-    >"$JARS/version"
+  echo "archiver jar built $(date -u -r "$JARS/archiver-all.jar" '+%F %T UTC')," \
+    "HEAD $(git -C "$ROOT" rev-parse --short HEAD)" >"$JARS/version"
 }
 
 # bin/archiver's own launch line on the frozen jars, into the array CMD: java_cmd HEAP archiver|bench. The
@@ -58,7 +58,8 @@ archiver() { java_cmd 2g archiver && "${CMD[@]}" "$@"; }
 
 # Kafka's kafka-consumer-perf-test on the broker's own classpath plus the kafka-tools jar, into the array CMD.
 perf_cmd() {
-  CMD=(java -Xmx1g -cp "$(cat "$ROOT/bin/local-kafka/target/broker.classpath"):$BENCH/target/kafka-tools/kafka-tools-3.9.1.jar"
+  local tools=$BENCH/target/kafka-tools/kafka-tools-3.9.1.jar
+  CMD=(java -Xmx1g -cp "$(cat "$ROOT/bin/local-kafka/target/broker.classpath"):$tools"
     org.apache.kafka.tools.ConsumerPerformance)
 }
 
@@ -98,8 +99,8 @@ run_args() {
     --trigger available-now)
 }
 
-# "machine-busy broker" CPU ticks so far: whatever else ran during a run (a concurrent build) shows as busy
-# ticks neither the job nor the broker used; report.py prints it, as a warning that the numbers are noisy.
+# CPU ticks so far, as "MACHINE_BUSY BROKER": report.py subtracts the job's and the broker's CPU from the machine's
+# to show what else ran during a run (a concurrent build), a warning that its numbers are noisy.
 cpu_ticks() {
   local busy broker=0 pid
   busy=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
@@ -113,11 +114,12 @@ cpu_ticks() {
 # whatever still ran alongside shows in the table's "other" CPU column.
 wait_quiet() {
   local waited=0 a b busy
+  local ticks='/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' # busy, total
   while [ "$waited" -lt "${QUIET_WAIT:-600}" ]; do
-    a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+    a=$(awk "$ticks" /proc/stat)
     sleep 5
-    b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
-    busy=$(awk -v a="$a" -v b="$b" 'BEGIN {split(a, x); split(b, y); print int(100 * (y[1] - x[1]) / (y[2] - x[2] + 1))}')
+    b=$(awk "$ticks" /proc/stat)
+    busy=$(awk -v a="$a" -v b="$b" 'BEGIN {split(a, x); split(b, y); print int(100 * (y[1]-x[1]) / (y[2]-x[2]+1))}')
     [ "$busy" -lt "${QUIET_BUSY:-25}" ] && break
     waited=$((waited + 5))
   done
@@ -132,8 +134,8 @@ measure() {
   shift 2
   rm -rf "$dir" "${OUT:?}/$name" && mkdir -p "$dir"
   printf '%s\n' "$description" >"$dir/description"
-  cpu_ticks >"$dir/cpu-before"
   wait_quiet
+  cpu_ticks >"$dir/cpu-before"
   log "run $name: $description"
   # The GC log gives every JVM the same heap reading: the heap left after each collection (what a batch really
   # holds), and the time spent in pauses. JAVA_TOOL_OPTIONS reaches the JVM whatever launches it.

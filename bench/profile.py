@@ -63,7 +63,7 @@ def stacks(directory):
 
 def event_log(directory):
     """Stage wall time and executor run/CPU time summed by call site; the application's span."""
-    logs = [p for p in directory.iterdir() if p.is_file() and (p.name.startswith("local-") or p.name.startswith("app-"))]
+    logs = [p for p in directory.iterdir() if p.is_file() and p.name.startswith(("local-", "app-"))]
     if not logs:
         return None
     by_site = defaultdict(lambda: {"stages": 0, "wall": 0.0, "run": 0.0, "cpu": 0.0, "gc": 0.0})
@@ -76,7 +76,9 @@ def event_log(directory):
             # (the archiver: 1st = Kafka, parse, cache, archive write; 2nd = quarantine write from the cache).
             props = e.get("Properties", {})
             batch = props.get("streaming.sql.batchId")
-            site = props.get("callSite.short", "?")
+            site = props.get("callSite.short")
+            if site is None:
+                continue
             if batch is not None:
                 jobs_in_batch[batch] += 1
                 site += f", job {jobs_in_batch[batch]} of a micro-batch"

@@ -197,8 +197,8 @@ def main():
     ap.add_argument("--budget-bytes", type=int, default=512 * MiB)
     ap.add_argument("--ratios", default="ceiling,naive", help="runs whose records/s the others are compared to")
     args = ap.parse_args()
-    order = ["ceiling", "naive", "parse", "parse-foreach", "parse-cached", "archiver-fixed", "archiver-adaptive", "burst-naive-shuffle",
-             "burst-archiver"]
+    order = ["ceiling", "naive", "parse", "parse-foreach", "parse-cached", "archiver-fixed", "archiver-adaptive",
+             "burst-naive-shuffle", "burst-archiver"]
     dirs = sorted((d for d in (args.work / args.runs).iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime)
     runs = best_rounds([load(d) for d in dirs])
     runs.sort(key=lambda r: order.index(r["name"]) if r["name"] in order else len(order))
