@@ -25,7 +25,8 @@ public final class ArchiverConfigKeys {
       "Fail the query when offsets expired or were deleted before they were archived (else log and skip them).");
   public static final ConfigKey KAFKA_OPTIONS = prefix("source.kafka.",
       "Any Kafka consumer property, passed through (security.protocol, sasl.jaas.config, ssl.*). "
-          + "Secrets are redacted in logs and manifests.");
+          + "Secrets are redacted in logs and manifests. max.poll.records defaults to 50000 here (the consumer's "
+          + "own default, 500, costs Spark's reader a broker round trip per 500 records).");
 
   public static final ConfigKey SCHEMA_DDL = withoutDefault("schema.ddl", ValueType.string(),
       "Schema of the JSON records as a Spark DDL string, e.g. 'id STRING, ts TIMESTAMP, latency_ms INT'.");
@@ -123,7 +124,8 @@ public final class ArchiverConfigKeys {
       "Name of the Spark application and the streaming query.");
   public static final ConfigKey SPARK_OPTIONS = prefix("spark.",
       "Any Spark conf, set on the session (spark.master, spark.sql.shuffle.partitions, spark.hadoop.fs.s3a.*). "
-          + "spark.master defaults to local[*] when nothing else sets it.");
+          + "spark.master defaults to local[*] when nothing else sets it; "
+          + "spark.sql.parquet.outputTimestampType to TIMESTAMP_MICROS.");
 
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,

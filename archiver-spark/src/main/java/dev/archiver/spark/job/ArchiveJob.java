@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class ArchiveJob implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ArchiveJob.class);
   private static final String CHECKPOINT_MANAGER = "spark.sql.streaming.checkpointFileManagerClass";
-  private static final String CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed";
+  private static final String TIMESTAMP_TYPE = "spark.sql.parquet.outputTimestampType";
 
   private final SparkSession spark;
   private final ArchiverConfig config;
@@ -83,10 +83,10 @@ public final class ArchiveJob implements AutoCloseable {
     spark.conf().set("spark.sql.sources.commitProtocolClass", DirectWriteCommitProtocol.class.getName());
     // Streaming queries disable adaptive execution anyway; saying so up front spares a warning per start.
     spark.conf().set("spark.sql.adaptive.enabled", "false");
-    if (!config.sparkConf().containsKey(CACHE_COMPRESSED)) {
-      // The batch cache lives on local disk for a few seconds; compressing its columns cost 27% of the throughput
-      // in bench/ (tune.md) and saved nothing that matters.
-      spark.conf().set(CACHE_COMPRESSED, "false");
+    if (!config.sparkConf().containsKey(TIMESTAMP_TYPE)) {
+      // INT64 microseconds, not Spark's legacy INT96: every reader of the archive (DuckDB, Trino, Athena, Spark)
+      // reads it, files are smaller and the writer's dictionaries cheaper (bench/RESULTS.md).
+      spark.conf().set(TIMESTAMP_TYPE, "TIMESTAMP_MICROS");
     }
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
     RecordParser parser = RecordParser.of(config.schema());
@@ -106,10 +106,11 @@ public final class ArchiveJob implements AutoCloseable {
     IntakeDecision intake = loop.initial();
     LOG.info("intake limit {} records per batch ({}: {})", intake.maxRecordsPerBatch(), intake.policy(),
         intake.reason());
-    Dataset<Row> parsed = parser.parse(KafkaSource.read(spark, config, intake));
+    // Parsed inside each micro-batch (ParquetArchiveSink), where Spark's JSON parser can be fed the values' bytes.
+    Dataset<Row> kafka = KafkaSource.read(spark, config, intake);
     VoidFunction2<Dataset<Row>, Long> perBatch = (batch, batchId) -> loop.run(batch, batchId);
     try {
-      return parsed.writeStream()
+      return kafka.writeStream()
           .queryName(config.jobName())
           .option("checkpointLocation", config.output().checkpoint())
           .trigger(config.trigger().availableNow() ? Trigger.AvailableNow()

@@ -27,10 +27,13 @@ public final class RecordParser {
   public static final String VALUE_BYTES = "_value_bytes";
   public static final String EVENT_DATE = "event_date";
   public static final String EVENT_HOUR = "event_hour";
+  public static final String QUARANTINE_RAW = "raw_value";
+  public static final String QUARANTINE_ERROR = "error";
+  public static final String QUARANTINE_BATCH = "_batch_id";
   public static final List<String> LINEAGE = List.of("_kafka_topic", "_kafka_partition", "_kafka_offset",
       "_kafka_timestamp");
   private static final String CORRUPT = "_corrupt_record";
-  private static final String PARSED = "_parsed";
+  private static final String PARSED = JsonValues.PARSED;
   private static final String EVENT_TIME = "_event_time";
 
   private final StructType schema;
@@ -79,7 +82,10 @@ public final class RecordParser {
     return new RecordParser(StructType.fromDDL(config.ddl()), config);
   }
 
-  /** Kafka rows in; lineage, parsed fields, {@code _event_time}, {@code _error} and {@code _raw_value} out. */
+  /**
+   * A micro-batch's Kafka rows in; lineage, parsed fields, {@code _event_time}, {@code _error} and
+   * {@code _raw_value} out.
+   */
   public Dataset<Row> parse(Dataset<Row> kafka) {
     Map<String, String> options = new HashMap<>();
     options.put("mode", "PERMISSIVE");
@@ -87,10 +93,7 @@ public final class RecordParser {
     config.timestampFormat().ifPresent(f -> options.put("timestampFormat", f));
     StructType withCorrupt = schema.add(CORRUPT, DataTypes.StringType, true);
 
-    Column value = col("value").cast("string");
-    Dataset<Row> parsed = kafka.select(col("topic").as("_kafka_topic"), col("partition").as("_kafka_partition"),
-        col("offset").as("_kafka_offset"), col("timestamp").as("_kafka_timestamp"), value.as("_value"),
-        from_json(value, withCorrupt, options).as(PARSED));
+    Dataset<Row> parsed = JsonValues.decode(kafka, withCorrupt, CORRUPT, options);
 
     Column error = errorColumn();
     List<Column> out = new ArrayList<>();
@@ -103,33 +106,51 @@ public final class RecordParser {
         .as(EVENT_TIME));
     out.add(error.as(ERROR));
     out.add(coalesce(octet_length(col("_value")), lit(0)).as(VALUE_BYTES));
-    // Only quarantined records keep their raw value, so a cached batch holds each good record once.
+    // Only quarantined records keep their raw value: a good record's lives on in its parsed fields.
     out.add(when(error.isNotNull(), col("_value")).as(RAW_VALUE));
     return parsed.select(out.toArray(Column[]::new));
   }
 
-  /** Good records as archived: lineage, the schema's fields, and the partition columns. */
-  public Dataset<Row> archived(Dataset<Row> parsed, boolean byHour) {
+  /**
+   * Every record, in the column order {@code RoutedParquetFormat} expects: the archive's columns (the schema's
+   * fields, then lineage), the quarantine's own ({@value #QUARANTINE_RAW}, {@value #QUARANTINE_ERROR},
+   * {@value #QUARANTINE_BATCH}: null for good records), then the partition columns. Quarantined records are
+   * partitioned by their Kafka timestamp when their event time did not parse, which only decides their file's name.
+   */
+  public Dataset<Row> routed(Dataset<Row> parsed, boolean byHour, long batchId) {
     List<Column> out = new ArrayList<>();
     for (StructField f : schema.fields()) {
       out.add(col(f.name()));
     }
     LINEAGE.forEach(c -> out.add(col(c)));
+    out.add(col(RAW_VALUE).as(QUARANTINE_RAW));
+    out.add(col(ERROR).as(QUARANTINE_ERROR));
+    out.add(when(col(ERROR).isNotNull(), lit(batchId)).as(QUARANTINE_BATCH));
     out.add(date_format(col(EVENT_TIME), "yyyy-MM-dd").as(EVENT_DATE));
     if (byHour) {
       out.add(date_format(col(EVENT_TIME), "HH").as(EVENT_HOUR));
     }
-    return parsed.filter(col(ERROR).isNull()).select(out.toArray(Column[]::new));
+    return parsed.select(out.toArray(Column[]::new));
   }
 
-  /** Quarantined records: Kafka coordinates, raw value and the reason. */
-  public Dataset<Row> quarantined(Dataset<Row> parsed, long batchId) {
-    List<Column> out = new ArrayList<>();
-    LINEAGE.forEach(c -> out.add(col(c)));
-    out.add(col(RAW_VALUE).as("raw_value"));
-    out.add(col(ERROR).as("error"));
-    out.add(lit(batchId).as("_batch_id"));
-    return parsed.filter(col(ERROR).isNotNull()).select(out.toArray(Column[]::new));
+  /** How many leading columns of {@link #routed} the archive keeps. */
+  public int archiveColumns() {
+    return schema.fields().length + LINEAGE.size();
+  }
+
+  /** The columns of {@link #routed} a quarantine file keeps: lineage, raw value, error, batch id. */
+  public List<Integer> quarantineColumns() {
+    int fields = schema.fields().length;
+    List<Integer> ordinals = new ArrayList<>();
+    for (int i = 0; i < LINEAGE.size() + 3; i++) {
+      ordinals.add(fields + i);
+    }
+    return ordinals;
+  }
+
+  /** The column of {@link #routed} that is set exactly for quarantined records. */
+  public int errorOrdinal() {
+    return archiveColumns() + 1;
   }
 
   public Column eventTime() {

@@ -1,11 +1,13 @@
 package dev.archiver.spark.sink;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -23,7 +25,9 @@ import scala.collection.Seq;
  * attempt are listed in no manifest and never read. On job commit the driver writes a receipt listing every file
  * of the committed tasks, which the sink turns into the manifest.
  *
- * <p>Set per write through options that reach the Hadoop job conf: {@value #BATCH_ID} and {@value #RECEIPT}.
+ * <p>Set per write through options that reach the Hadoop job conf: {@value #BATCH_ID} and {@value #RECEIPT}, and for
+ * a write through {@link RoutedParquetFormat} the quarantine root ({@link QuarantineFiles#ROOT}), whose files the
+ * receipt lists too.
  */
 public final class DirectWriteCommitProtocol extends FileCommitProtocol implements java.io.Serializable {
   static final String BATCH_ID = "archiver.write.batch-id";
@@ -80,14 +84,20 @@ public final class DirectWriteCommitProtocol extends FileCommitProtocol implemen
     int split = taskContext.getTaskAttemptID().getTaskID().getId();
     String name = String.format("part-%020d-%05d%s", batchId, split, ext);
     Path file = dir.isDefined() ? new Path(new Path(path, dir.get()), name) : new Path(path, name);
+    Configuration conf = taskContext.getConfiguration();
+    Optional<Path> quarantine = QuarantineFiles.root(conf).map(root -> QuarantineFiles.beside(root, file));
     try {
       // A file under this name is left by an earlier attempt of this uncommitted batch (the committer never rewrites a
-      // committed one): replace it, as Parquet's writer refuses to overwrite.
-      file.getFileSystem(taskContext.getConfiguration()).delete(file, false);
+      // committed one): remove it, as Parquet's writer refuses to overwrite, and as this attempt may not write it.
+      file.getFileSystem(conf).delete(file, false);
+      if (quarantine.isPresent()) {
+        quarantine.get().getFileSystem(conf).delete(quarantine.get(), false);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot replace " + file + " left by an earlier attempt", e);
     }
     taskFiles.add(file);
+    quarantine.ifPresent(taskFiles::add);
     return file.toString();
   }
 
@@ -99,10 +109,18 @@ public final class DirectWriteCommitProtocol extends FileCommitProtocol implemen
   @Override
   public TaskCommitMessage commitTask(TaskAttemptContext taskContext) {
     ArrayList<String> lines = new ArrayList<>();
+    boolean routed = QuarantineFiles.root(taskContext.getConfiguration()).isPresent();
     try {
       for (Path file : taskFiles) {
         FileSystem fs = file.getFileSystem(taskContext.getConfiguration());
-        lines.add(fs.getFileStatus(file).getLen() + "\t" + fs.makeQualified(file));
+        try {
+          lines.add(fs.getFileStatus(file).getLen() + "\t" + fs.makeQualified(file));
+        } catch (FileNotFoundException e) {
+          if (!routed) {
+            throw e;
+          }
+          // A routed write opens a file at its first row: none of the partition's rows went there.
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("a file this task wrote is not there", e);

@@ -16,11 +16,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -31,13 +33,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * Writes a batch as Parquet: good records partitioned by event date (and hour) under the archive root, failed ones
- * under the quarantine root. Kafka is read once: the parsed batch is cached on local disk (memory stays bounded by
- * the batch, not the backlog), counted while the archive is written, and read again only when it holds quarantined
- * records. Files go straight to their final names through {@link DirectWriteCommitProtocol}.
+ * under the quarantine root. One pass: Kafka is read once, each record is parsed, counted and routed to its file by
+ * {@link RoutedParquetFormat}, with no cached copy of the batch and no shuffle, so memory is that of the open Parquet
+ * writers whatever the batch size. Files go straight to their final names through {@link DirectWriteCommitProtocol}.
  */
 public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   private final ArchiverConfig.Output output;
@@ -51,11 +52,11 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   }
 
   @Override
-  public WrittenBatch write(BatchContext context, Dataset<Row> batch) {
-    Dataset<Row> parsed = batch.persist(StorageLevel.DISK_ONLY());
+  public WrittenBatch write(BatchContext context, Dataset<Row> kafka) {
     try {
+      Dataset<Row> batch = parser.parse(kafka);
       Observation stats = new Observation("archiver-batch-" + context.batchId() + "-" + UUID.randomUUID());
-      Dataset<Row> observed = parsed.observe(stats,
+      Dataset<Row> observed = batch.observe(stats,
           count_if(col(RecordParser.ERROR).isNull()).as("archived"),
           count_if(col(RecordParser.ERROR).isNotNull()).as("quarantined"),
           min(when(col(RecordParser.ERROR).isNull(), parser.eventTime())).as("min_time"),
@@ -63,62 +64,66 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
           sum(col(RecordParser.VALUE_BYTES)).as("input_bytes"));
       List<String> partitionColumns = output.partitionByHour()
           ? List.of(RecordParser.EVENT_DATE, RecordParser.EVENT_HOUR) : List.of(RecordParser.EVENT_DATE);
-      List<DataFile> files = writeParquet(parser.archived(observed, output.partitionByHour()), output.path(),
-          context.batchId(), "archive", partitionColumns);
+      Map<Boolean, List<DataFile>> files = write(parser.routed(observed, output.partitionByHour(), context.batchId()),
+          context.batchId(), partitionColumns);
       Map<String, Object> counts = stats.getAsJava();
       long archived = (Long) counts.get("archived");
       long quarantined = (Long) counts.get("quarantined");
-      List<DataFile> quarantineFiles = quarantined == 0 ? List.of()
-          : writeParquet(parser.quarantined(parsed, context.batchId()), output.quarantine(), context.batchId(),
-              "quarantine", List.of());
       Optional<EventTimeRange> eventTime = Optional.ofNullable((Timestamp) counts.get("min_time"))
           .map(min -> new EventTimeRange(min.toInstant(), ((Timestamp) counts.get("max_time")).toInstant()));
       long inputBytes = counts.get("input_bytes") == null ? 0 : ((Number) counts.get("input_bytes")).longValue();
       return new WrittenBatch(qualified(output.path()), qualified(output.quarantine()), archived, quarantined,
-          inputBytes, files, quarantineFiles, eventTime, partitions(files));
+          inputBytes, files.get(false), files.get(true), eventTime, partitions(files.get(false)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableException("interrupted while writing batch " + context.batchId(), e);
-    } finally {
-      parsed.unpersist(false);
     }
   }
 
-  private List<DataFile> writeParquet(Dataset<Row> rows, String root, long batchId, String kind,
-      List<String> partitionBy) {
+  /** One pass over the batch; the files it committed, quarantine ({@code true}) and archive apart. */
+  private Map<Boolean, List<DataFile>> write(Dataset<Row> rows, long batchId, List<String> partitionBy) {
     Path receipt = new Path(new Path(output.path()), "_archiver/receipts/" + String.format("%020d", batchId)
-        + "-" + kind + "-" + UUID.randomUUID() + ".tsv");
+        + "-" + UUID.randomUUID() + ".tsv");
     rows.write().mode(SaveMode.Append)
+        .format(RoutedParquetFormat.class.getName())
         .partitionBy(partitionBy.toArray(String[]::new))
         .option("compression", output.compression().equals("none") ? "uncompressed" : output.compression())
         .option("maxRecordsPerFile", output.maxRecordsPerFile())
         .option(DirectWriteCommitProtocol.BATCH_ID, batchId)
         .option(DirectWriteCommitProtocol.RECEIPT, receipt.toString())
-        .parquet(root);
-    return readReceipt(receipt, root);
+        .option(QuarantineFiles.ROOT, qualified(output.quarantine()))
+        .option(RoutedParquetFormat.ARCHIVE_COLUMNS, parser.archiveColumns())
+        .option(RoutedParquetFormat.QUARANTINE_COLUMNS, parser.quarantineColumns().stream().map(String::valueOf)
+            .collect(Collectors.joining(",")))
+        .option(RoutedParquetFormat.ERROR_COLUMN, parser.errorOrdinal())
+        .save(output.path());
+    return readReceipt(receipt);
   }
 
-  /** The files one write committed, relative to its root, with rows read from each Parquet footer. */
-  private List<DataFile> readReceipt(Path receipt, String root) {
+  /** The files one write committed, relative to their root, with rows read from each Parquet footer. */
+  private Map<Boolean, List<DataFile>> readReceipt(Path receipt) {
     try {
       FileSystem fs = receipt.getFileSystem(hadoopConf);
       String text;
       try (InputStream in = fs.open(receipt)) {
         text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
-      String prefix = qualified(root) + "/";
-      List<DataFile> files = new ArrayList<>();
+      String archive = qualified(output.path()) + "/";
+      String quarantine = qualified(output.quarantine()) + "/";
+      Map<Boolean, List<DataFile>> files = new HashMap<>(Map.of(false, new ArrayList<>(), true, new ArrayList<>()));
       for (String line : text.split("\n")) {
         if (line.isBlank()) {
           continue;
         }
         String[] parts = line.split("\t", 2);
-        Path file = new Path(parts[1]);
-        String relative = parts[1].startsWith(prefix) ? parts[1].substring(prefix.length()) : parts[1];
-        files.add(new DataFile(relative, rows(file), Long.parseLong(parts[0])));
+        // The quarantine root may lie under the archive root (the default): test it first.
+        boolean quarantined = parts[1].startsWith(quarantine);
+        String root = quarantined ? quarantine : archive;
+        String relative = parts[1].startsWith(root) ? parts[1].substring(root.length()) : parts[1];
+        files.get(quarantined).add(new DataFile(relative, rows(new Path(parts[1])), Long.parseLong(parts[0])));
       }
       fs.delete(receipt, false);
-      files.sort((a, b) -> a.path().compareTo(b.path()));
+      files.values().forEach(list -> list.sort((a, b) -> a.path().compareTo(b.path())));
       return files;
     } catch (IOException e) {
       throw new RetriableException("cannot read the write receipt " + receipt + ": " + e.getMessage(), e);

@@ -13,6 +13,8 @@ import org.apache.spark.sql.streaming.DataStreamReader;
 
 /** The Kafka stream a job reads: Spark's own Kafka source, its intake bounded by the back-pressure decision. */
 public final class KafkaSource {
+  /** Records per consumer poll unless source.kafka.max.poll.records says otherwise; measured in bench/RESULTS.md. */
+  static final String MAX_POLL_RECORDS = "50000";
   /** Consumer properties Spark's Kafka source manages itself; setting them would be ignored or fail late. */
   private static final Map<String, String> MANAGED = Map.of(
       "auto.offset.reset", "use source.starting-offsets",
@@ -48,6 +50,9 @@ public final class KafkaSource {
     source.topicPattern().ifPresent(p -> reader.option("subscribePattern", p));
     // Ride out a broker restart: Spark's defaults give up on offset fetches after about 3 seconds.
     reader.option("fetchOffset.numRetries", "30").option("fetchOffset.retryIntervalMs", "2000");
+    // Spark's Kafka reader asks the broker for the partition's offset range after every poll: 500 records a poll
+    // (the consumer's default) made those round trips the reader's largest cost in bench/.
+    reader.option("kafka.max.poll.records", MAX_POLL_RECORDS);
     source.kafkaOptions().forEach((k, v) -> reader.option("kafka." + k, v));
     return reader.load();
   }

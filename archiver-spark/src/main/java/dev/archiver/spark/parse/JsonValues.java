@@ -1,0 +1,118 @@
+package dev.archiver.spark.parse;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.json.JSONOptions;
+import org.apache.spark.sql.catalyst.json.JacksonParser;
+import org.apache.spark.sql.catalyst.util.FailureSafeParser;
+import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import scala.collection.JavaConverters;
+
+/**
+ * Kafka values parsed by Spark's own JSON parser ({@code JacksonParser}, as {@code from_json} uses it, with the same
+ * options, permissive mode and corrupt-record column), fed the value's bytes directly. {@code from_json} wraps every
+ * value in a {@code java.io.Reader}, whose 8 KiB decoding buffer per record was the single largest allocation of
+ * the archiver and of the plain parsing job in bench/ (bench/RESULTS.md); Jackson reads UTF-8 bytes without one.
+ * A value that is not valid UTF-8 is therefore a malformed record here (quarantined), where the Reader would have
+ * replaced the bad bytes.
+ *
+ * <p>Runs inside a micro-batch (a batch Dataset), where the Kafka rows are an RDD like any other.
+ */
+final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+  private static final long serialVersionUID = 1L;
+  static final String VALUE = "_value";
+  static final String PARSED = "_parsed";
+
+  private final StructType schema;
+  private final String corruptColumn;
+  private final Map<String, String> options;
+  private final String timeZone;
+
+  private JsonValues(StructType schema, String corruptColumn, Map<String, String> options, String timeZone) {
+    this.schema = schema;
+    this.corruptColumn = corruptColumn;
+    this.options = new TreeMap<>(options);
+    this.timeZone = timeZone;
+  }
+
+  /**
+   * Kafka's rows in; lineage ({@code _kafka_*}), {@value #VALUE} (the value as a string) and {@value #PARSED} (the
+   * parsed struct, with the corrupt-record column last; null for a null value or one that is not a JSON object).
+   */
+  static Dataset<Row> decode(Dataset<Row> kafka, StructType schemaWithCorrupt, String corruptColumn,
+      Map<String, String> options) {
+    SparkSession spark = kafka.sparkSession();
+    RDD<InternalRow> rows = kafka.select(col("topic"), col("partition"), col("offset"), col("timestamp"),
+        col("value")).queryExecution().toRdd();
+    JsonValues parse = new JsonValues(schemaWithCorrupt, corruptColumn, options,
+        spark.sessionState().conf().sessionLocalTimeZone());
+    StructType out = new StructType()
+        .add("_kafka_topic", DataTypes.StringType)
+        .add("_kafka_partition", DataTypes.IntegerType)
+        .add("_kafka_offset", DataTypes.LongType)
+        .add("_kafka_timestamp", DataTypes.TimestampType)
+        .add(VALUE, DataTypes.StringType)
+        .add(PARSED, schemaWithCorrupt.asNullable());
+    return spark.internalCreateDataFrame(rows.toJavaRDD().mapPartitions(parse).rdd(), out, false);
+  }
+
+  @Override
+  public Iterator<InternalRow> call(Iterator<InternalRow> kafka) {
+    scala.collection.immutable.Map<String, String> scalaOptions = scala.collection.immutable.Map$.MODULE$.<String, String>empty()
+        .$plus$plus(JavaConverters.mapAsScalaMap(options));
+    JSONOptions json = new JSONOptions(scalaOptions, timeZone, corruptColumn);
+    StructType fields = new StructType(java.util.Arrays.stream(schema.fields())
+        .filter(f -> !f.name().equals(corruptColumn)).toArray(StructField[]::new));
+    JacksonParser jackson = new JacksonParser(fields, json, false,
+        JavaConverters.<Filter>asScalaBuffer(java.util.List.of()).toSeq());
+    FailureSafeParser<byte[]> parser = new FailureSafeParser<>(
+        bytes -> jackson.parse(bytes, JsonValues::parser, UTF8String::fromBytes), json.parseMode(),
+        schema.asNullable(), corruptColumn);
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return kafka.hasNext();
+      }
+
+      @Override
+      public InternalRow next() {
+        InternalRow row = kafka.next();
+        byte[] value = row.isNullAt(4) ? null : row.getBinary(4);
+        InternalRow parsed = null;
+        if (value != null) {
+          scala.collection.Iterator<InternalRow> result = parser.parse(value);
+          parsed = result.hasNext() ? result.next() : null;
+        }
+        return new GenericInternalRow(new Object[] {row.getUTF8String(0).copy(), row.getInt(1), row.getLong(2),
+            row.isNullAt(3) ? null : row.getLong(3), value == null ? null : UTF8String.fromBytes(value), parsed});
+      }
+    };
+  }
+
+  private static JsonParser parser(JsonFactory factory, byte[] bytes) {
+    try {
+      return factory.createParser(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // JacksonParser turns a RuntimeException into a malformed record
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.archiver.spark.parse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.spark.testing.SparkIT;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** What the parser makes of each kind of Kafka value, as Spark's {@code from_json} would, fed the raw bytes. */
+class RecordParserIT extends SparkIT {
+  private static final StructType KAFKA = new StructType().add("key", DataTypes.BinaryType)
+      .add("value", DataTypes.BinaryType).add("topic", DataTypes.StringType).add("partition", DataTypes.IntegerType)
+      .add("offset", DataTypes.LongType).add("timestamp", DataTypes.TimestampType)
+      .add("timestampType", DataTypes.IntegerType);
+  private static final Timestamp KAFKA_TIME = Timestamp.from(Instant.parse("2026-11-24T23:59:00Z"));
+  private final RecordParser parser = RecordParser.of(new ArchiverConfig.Schema(
+      "id STRING, ts TIMESTAMP, n INT, tags ARRAY<STRING>, geo STRUCT<lat: DOUBLE, lon: DOUBLE>", Optional.of("ts"),
+      List.of("id", "ts"), Optional.empty()));
+
+  @Test
+  void parsesGoodRecordsAndSaysWhyTheOthersFailed() {
+    Map<Long, Row> rows = parse(
+        "{\"id\":\"a\",\"ts\":\"2026-11-25T10:00:00.123Z\",\"n\":7,\"tags\":[\"x\",\"y\"],\"geo\":{\"lat\":1.5,\"lon\":2}}",
+        "{\"id\":\"b\",\"ts\":\"2026-11-25T12:00:00+02:00\",\"n\":null,\"extra\":\"ignored\",\"note\":\"naïve ✓\"}",
+        "{\"id\":\"c\",\"ts\":\"2026-11-25T10:00:00Z\",\"n\":\"seven\"}",
+        "{\"id\":\"d\",\"ts\":\"2026-11-25T10:00:00Z\",\"n\":1",
+        "not json at all",
+        "[1, 2]",
+        "{\"ts\":\"2026-11-25T10:00:00Z\"}",
+        null,
+        "{\"id\":\"\u00e9\",\"ts\":\"2026-11-25T10:00:00Z\"}");
+
+    Row a = rows.get(0L);
+    assertThat(a.<String>getAs("_error")).isNull();
+    assertThat(a.<String>getAs("id")).isEqualTo("a");
+    assertThat(a.<Timestamp>getAs("ts").toInstant()).isEqualTo(Instant.parse("2026-11-25T10:00:00.123Z"));
+    assertThat(a.<Integer>getAs("n")).isEqualTo(7);
+    assertThat(a.<scala.collection.Seq<String>>getAs("tags").mkString(",")).isEqualTo("x,y");
+    assertThat(a.<Row>getAs("geo").getDouble(1)).isEqualTo(2.0);
+    assertThat(a.<Timestamp>getAs("_event_time").toInstant()).isEqualTo(Instant.parse("2026-11-25T10:00:00.123Z"));
+    assertThat(a.<String>getAs("_raw_value")).as("good records keep no raw copy").isNull();
+    assertThat(a.<String>getAs("_kafka_topic")).isEqualTo("t");
+    assertThat(a.<Integer>getAs("_kafka_partition")).isEqualTo(3);
+
+    Row b = rows.get(1L);
+    assertThat(b.<String>getAs("_error")).isNull();
+    assertThat(b.<Timestamp>getAs("ts").toInstant()).as("offsets honoured").isEqualTo(Instant.parse("2026-11-25T10:00:00Z"));
+    assertThat(b.<Integer>getAs("n")).isNull();
+
+    assertThat(rows.get(2L).<String>getAs("_error")).contains("does not match schema.ddl");
+    assertThat(rows.get(2L).<String>getAs("_raw_value")).contains("\"seven\"");
+    assertThat(rows.get(3L).<String>getAs("_error")).contains("malformed JSON");
+    assertThat(rows.get(4L).<String>getAs("_error")).contains("malformed JSON");
+    assertThat(rows.get(5L).<String>getAs("_error")).as("an array is not an object").isNotNull();
+    assertThat(rows.get(6L).<String>getAs("_error")).isEqualTo("missing required field(s): id");
+    assertThat(rows.get(6L).<Timestamp>getAs("_event_time").toInstant()).isEqualTo(Instant.parse("2026-11-25T10:00:00Z"));
+    assertThat(rows.get(7L).<String>getAs("_error")).contains("null value");
+    assertThat(rows.get(7L).<Timestamp>getAs("_event_time")).as("falls back to the Kafka timestamp").isEqualTo(KAFKA_TIME);
+    assertThat(rows.get(8L).<String>getAs("_error")).isNull();
+    assertThat(rows.get(8L).<String>getAs("id")).isEqualTo("\u00e9");
+    assertThat(rows.get(8L).<Integer>getAs("_value_bytes")).isEqualTo(
+        "{\"id\":\"\u00e9\",\"ts\":\"2026-11-25T10:00:00Z\"}".getBytes(StandardCharsets.UTF_8).length);
+  }
+
+  @Test
+  void quarantinesValuesThatAreNotUtf8() {
+    byte[] latin1 = "{\"id\":\"caf\u00e9\",\"ts\":\"2026-11-25T10:00:00Z\"}".getBytes(StandardCharsets.ISO_8859_1);
+    Row row = parseBytes(List.of(latin1)).get(0L);
+    assertThat(row.<String>getAs("_error")).contains("malformed JSON");
+    assertThat(row.<String>getAs("_kafka_topic")).isEqualTo("t");
+  }
+
+  private Map<Long, Row> parse(String... values) {
+    List<byte[]> bytes = new ArrayList<>();
+    for (String v : values) {
+      bytes.add(v == null ? null : v.getBytes(StandardCharsets.UTF_8));
+    }
+    return parseBytes(bytes);
+  }
+
+  private Map<Long, Row> parseBytes(List<byte[]> values) {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      rows.add(RowFactory.create(null, values.get(i), "t", 3, (long) i, KAFKA_TIME, 0));
+    }
+    Dataset<Row> kafka = spark().createDataFrame(rows, KAFKA);
+    return parser.parse(kafka).collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.<Long>getAs("_kafka_offset"), r -> r));
+  }
+}
