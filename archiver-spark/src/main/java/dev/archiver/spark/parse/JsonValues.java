@@ -19,7 +19,9 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.json.JSONOptions;
 import org.apache.spark.sql.catalyst.json.JacksonParser;
+import org.apache.spark.sql.catalyst.util.DefaultTimestampFormatter;
 import org.apache.spark.sql.catalyst.util.FailureSafeParser;
+import org.apache.spark.sql.catalyst.util.TimestampFormatter;
 import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -33,7 +35,7 @@ import scala.collection.JavaConverters;
  * value in a {@code java.io.Reader}, whose 8 KiB decoding buffer per record was the single largest allocation of
  * the archiver and of the plain parsing job in bench/ (bench/RESULTS.md); Jackson reads UTF-8 bytes without one.
  * A value that is not valid UTF-8 is therefore a malformed record here (quarantined), where the Reader would have
- * replaced the bad bytes.
+ * replaced the bad bytes. Timestamps in UTC take a shortcut ({@link UtcTimestamps}) to the same values.
  *
  * <p>Runs inside a micro-batch (a batch Dataset), where the Kafka rows are an RDD like any other.
  */
@@ -82,8 +84,7 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
     JSONOptions json = new JSONOptions(scalaOptions, timeZone, corruptColumn);
     StructType fields = new StructType(java.util.Arrays.stream(schema.fields())
         .filter(f -> !f.name().equals(corruptColumn)).toArray(StructField[]::new));
-    JacksonParser jackson = new JacksonParser(fields, json, false,
-        JavaConverters.<Filter>asScalaBuffer(java.util.List.of()).toSeq());
+    JacksonParser jackson = new Parser(fields, json);
     FailureSafeParser<byte[]> parser = new FailureSafeParser<>(
         bytes -> jackson.parse(bytes, JsonValues::parser, UTF8String::fromBytes), json.parseMode(),
         schema.asNullable(), corruptColumn);
@@ -106,6 +107,27 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
             row.isNullAt(3) ? null : row.getLong(3), value == null ? null : UTF8String.fromBytes(value), parsed});
       }
     };
+  }
+
+  /** Spark's parser, its default timestamp formatter given the {@link UtcTimestamps} shortcut. */
+  private static final class Parser extends JacksonParser {
+    private static final long serialVersionUID = 1L;
+    private TimestampFormatter timestamps;
+
+    Parser(StructType schema, JSONOptions options) {
+      super(schema, options, false, JavaConverters.<Filter>asScalaBuffer(java.util.List.of()).toSeq());
+    }
+
+    // The accessor of JacksonParser's private lazy timestampFormatter: public and overridable in the bytecode.
+    @Override
+    public TimestampFormatter org$apache$spark$sql$catalyst$json$JacksonParser$$timestampFormatter() {
+      if (timestamps == null) {
+        TimestampFormatter spark = super.org$apache$spark$sql$catalyst$json$JacksonParser$$timestampFormatter();
+        // Only Spark's default (no schema.timestamp-format, no legacy parser policy) gets the shortcut.
+        timestamps = spark.getClass() == DefaultTimestampFormatter.class ? new UtcTimestamps(spark) : spark;
+      }
+      return timestamps;
+    }
   }
 
   private static JsonParser parser(JsonFactory factory, byte[] bytes) {

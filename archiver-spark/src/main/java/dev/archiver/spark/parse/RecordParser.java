@@ -126,9 +126,11 @@ public final class RecordParser {
     out.add(col(RAW_VALUE).as(QUARANTINE_RAW));
     out.add(col(ERROR).as(QUARANTINE_ERROR));
     out.add(when(col(ERROR).isNotNull(), lit(batchId)).as(QUARANTINE_BATCH));
-    out.add(date_format(col(EVENT_TIME), "yyyy-MM-dd").as(EVENT_DATE));
+    // A date, not a formatted string: Spark names the folder event_date=yyyy-MM-dd all the same, and sorting and
+    // deriving it per record is integer work instead of a DateTimeFormatter call (bench/RESULTS.md).
+    out.add(to_date(col(EVENT_TIME)).as(EVENT_DATE));
     if (byHour) {
-      out.add(date_format(col(EVENT_TIME), "HH").as(EVENT_HOUR));
+      out.add(lpad(hour(col(EVENT_TIME)).cast("string"), 2, "0").as(EVENT_HOUR));
     }
     return parsed.select(out.toArray(Column[]::new));
   }

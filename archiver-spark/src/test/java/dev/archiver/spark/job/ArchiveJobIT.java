@@ -2,6 +2,8 @@ package dev.archiver.spark.job;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.get_json_object;
+import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.lpad;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -78,6 +80,20 @@ class ArchiveJobIT extends SparkIT {
         .isEqualTo(manifests.stream().flatMap(m -> m.files().stream().map(f -> f.path())).sorted().toList());
     assertThat(spark().read().parquet(output.toString()).count())
         .as("Spark reading the root sees the archive, not _quarantine or _archiver").isEqualTo(3_000);
+  }
+
+  @Test
+  void partitionsByEventHourWhenAsked() {
+    produce(300, 0);
+    run(config(Map.of("output.partition-by-hour", "true")), BatchHook.NONE);
+
+    List<CommitManifest> manifests = Archives.manifests(output);
+    List<String> files = manifests.stream().flatMap(m -> m.files().stream().map(f -> f.path())).toList();
+    assertThat(files).isNotEmpty().allMatch(f -> f.matches("event_date=\\d{4}-\\d{2}-\\d{2}/event_hour=\\d{2}/part-.*"));
+    Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests));
+    assertThat(archived.filter(date_format(col("event_time"), "HH").notEqual(
+        lpad(col("event_hour").cast("string"), 2, "0"))).count()).as("each record in the folder of its event hour").isZero();
+    assertThat(archived.count()).isEqualTo(300 - manifests.stream().mapToLong(CommitManifest::numQuarantined).sum());
   }
 
   @Test

@@ -83,6 +83,34 @@ class RecordParserIT extends SparkIT {
     assertThat(row.<String>getAs("_kafka_topic")).isEqualTo("t");
   }
 
+  @Test
+  void readsTimestampsAsFromJsonDoes() {
+    List<String> times = List.of("\"2026-11-25T10:00:00Z\"", "\"2026-11-25T10:00:00.123456Z\"",
+        "\"2026-11-25T10:00:00.1234567Z\"", "\"2026-11-25 10:00:00Z\"", "\"2026-11-25T10:00Z\"", "\"2026-11-25Z\"",
+        "\"2026-11-25T10:00:00.Z\"", "\"2026-11-25T10:00:0Z\"", "\"2026-11-25T1:00:00Z\"", "\"+12026-11-25T10:00:00Z\"",
+        "\"2026-11-25T10:00:00.123+00:00Z\"", "\"  2026-11-25T10:00:00Z\"", "\"2026-11-25T10:00:00Z  \"",
+        "\"2026-11-25T24:00:00Z\"", "\"2026-11-25T10:00:60Z\"",
+        "\"2026-11-25T10:00:00+02:00\"", "\"2026-11-25T10:00:00-0330\"", "\"2026-11-25T10:00:00\"", "\"2026-11-25\"",
+        "\"2026-11-25T10:00:00 Z\"", "\"2026-11-25T10:00:00ZZ\"", "\"2026-13-25T10:00:00Z\"", "\"2026-02-30T10:00:00Z\"",
+        "\"garbageZ\"", "\"Z\"", "\"\"", "1764064800", "\"1764064800\"", "1764064800.5", "true");
+    List<String> values = times.stream().map(t -> "{\"id\":\"x\",\"ts\":" + t + "}").toList();
+    Map<Long, Row> ours = parse(values.toArray(String[]::new));
+    List<Row> spark = spark().createDataset(values, org.apache.spark.sql.Encoders.STRING())
+        .selectExpr("from_json(value, 'ts TIMESTAMP').ts AS ts").collectAsList();
+
+    for (int i = 0; i < values.size(); i++) {
+      Timestamp expected = spark.get(i).getTimestamp(0);
+      Row row = ours.get((long) i);
+      if (expected == null) {
+        assertThat(row.<String>getAs("_error")).as(values.get(i)).isNotNull();
+      } else {
+        assertThat(row.<String>getAs("_error")).as(values.get(i)).isNull();
+        assertThat(row.<Timestamp>getAs("ts")).as(values.get(i)).isEqualTo(expected);
+      }
+    }
+    assertThat(ours.get(0L).<Timestamp>getAs("ts").toInstant()).isEqualTo(Instant.parse("2026-11-25T10:00:00Z"));
+  }
+
   private Map<Long, Row> parse(String... values) {
     List<byte[]> bytes = new ArrayList<>();
     for (String v : values) {
