@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Summarises a bench/profile directory: Spark's event log (time per stage, by call site) and the jstack samples
-(what the executor's task threads were doing, by the first recognisable frame from the top of each stack)."""
+"""Summarises a bench/profile directory: Spark's event log (time per stage, by call site), the jstack samples
+(what the executor's task threads were doing, waits included, by the first recognisable frame from the top of each
+stack) and the Java Flight Recorder's CPU samples of the same threads (where their CPU went) and allocations."""
 import json
 import re
+import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -12,9 +14,12 @@ RULES = [
     ("Kafka: waiting on the broker (epoll)", r"sun\.nio\.ch\.EPoll|EPollSelectorImpl"),
     ("Kafka: lz4 decompression", r"net\.jpountz|KafkaLZ4Block|org\.apache\.kafka\.common\.compress"),
     ("Kafka: fetch and record decoding", r"org\.apache\.kafka\.|org\.apache\.spark\.sql\.kafka010"),
+    ("timestamps: zone looked up per value (two regex compiles)", r"DateTimeUtils\$?\.getZoneId"),
     ("timestamps: parse (JSON) / format (event_date)", r"TimestampFormatter|stringToTimestamp|java\.time\.|"
-                                                       r"DateTimeUtils|DateFormatter"),
-    ("JSON parsing (from_json)", r"JacksonParser|com\.fasterxml\.jackson|JsonToStructs|FailureSafeParser"),
+                                                       r"DateTimeUtils|DateFormatter|UtcTimestamps"),
+    ("JSON: a java.io.Reader per value (from_json)", r"java\.io\.InputStreamReader|sun\.nio\.cs\.StreamDecoder"),
+    ("JSON: column defaults looked up per record", r"ResolveDefaultColumns"),
+    ("JSON parsing", r"JacksonParser|com\.fasterxml\.jackson|JsonToStructs|FailureSafeParser|JsonValues"),
     ("Parquet: compression", r"org\.xerial\.snappy|com\.github\.luben\.zstd|io\.airlift\.compress|"
                              r"hadoop\.io\.compress|CodecFactory\$HeapBytesCompressor"),
     ("Parquet: encoding and writing", r"org\.apache\.parquet|ParquetOutputWriter|ParquetWriteSupport"),
@@ -59,6 +64,40 @@ def stacks(directory):
                 current["frames"].append(line.strip()[3:])
         samples.append([t["frames"] for t in threads if t["task"] and t["state"] == "RUNNABLE"])
     return samples
+
+
+def jfr_events(recording, event):
+    out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "128", "--events", event, str(recording)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["recording"]["events"]
+
+
+def frame_names(event):
+    trace = event["values"].get("stackTrace") or {"frames": []}
+    return [f["method"]["type"]["name"].replace("/", ".") + "." + f["method"]["name"] for f in trace["frames"]]
+
+
+def jfr_summary(recording):
+    """CPU samples of the task threads by rule, and the largest allocation sites."""
+    cpu = Counter()
+    for e in jfr_events(recording, "jdk.ExecutionSample"):
+        if e["values"]["sampledThread"]["javaName"].startswith("Executor task launch worker"):
+            cpu[classify(frame_names(e))] += 1
+    n = sum(cpu.values())
+    print(f"\nJava Flight Recorder: {n} CPU samples of the task threads (running Java code only):\n")
+    print("| task threads' CPU went to | share |\n|---|---|")
+    for name, count in cpu.most_common(16):
+        print(f"| {name} | {100 * count / max(n, 1):.0f}% |")
+    alloc, total = Counter(), 0
+    for e in jfr_events(recording, "jdk.ObjectAllocationSample"):
+        weight = e["values"]["weight"]
+        total += weight
+        frames = frame_names(e)
+        alloc[e["values"]["objectClass"]["name"] + " in " + (frames[0] if frames else "?")] += weight
+    print(f"\nAllocated: {total / 2**30:.1f} GiB in all (sampled); the largest sites:\n")
+    print("| object, allocated in | GiB |\n|---|---|")
+    for name, weight in alloc.most_common(8):
+        print(f"| `{name}` | {weight / 2**30:.1f} |")
 
 
 def event_log(directory):
@@ -130,6 +169,8 @@ def main():
         print("| task threads were in | share |\n|---|---|")
         for name, count in buckets.most_common(14):
             print(f"| {name} | {100 * count / n:.0f}% |")
+    if (directory / "rec.jfr").exists():
+        jfr_summary(directory / "rec.jfr")
 
 
 if __name__ == "__main__":

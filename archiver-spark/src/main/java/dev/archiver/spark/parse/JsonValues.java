@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -41,39 +42,49 @@ import scala.collection.JavaConverters;
  */
 final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
-  static final String VALUE = "_value";
   static final String PARSED = "_parsed";
+  static final String NULL_VALUE = "null value (tombstone or empty record)";
+  static final String NOT_AN_OBJECT = "not a JSON object";
+  static final String MALFORMED = "malformed JSON or a field that does not match schema.ddl";
+  static final String MISSING = "missing required field(s): ";
 
   private final StructType schema;
   private final String corruptColumn;
   private final Map<String, String> options;
   private final String timeZone;
+  private final List<String> required;
 
-  private JsonValues(StructType schema, String corruptColumn, Map<String, String> options, String timeZone) {
+  private JsonValues(StructType schema, String corruptColumn, Map<String, String> options, String timeZone,
+      List<String> required) {
     this.schema = schema;
     this.corruptColumn = corruptColumn;
     this.options = new TreeMap<>(options);
     this.timeZone = timeZone;
+    this.required = List.copyOf(required);
   }
 
   /**
-   * Kafka's rows in; lineage ({@code _kafka_*}), {@value #VALUE} (the value as a string) and {@value #PARSED} (the
-   * parsed struct, with the corrupt-record column last; null for a null value or one that is not a JSON object).
+   * Kafka's rows in; lineage ({@code _kafka_*}), the value's size in bytes ({@code _value_bytes}, 0 for a null
+   * value), the parsed struct ({@value #PARSED}, its corrupt-record column last; null for a null value or one that is
+   * not a JSON object), and for a record that failed, why ({@code _error}) and its value ({@code _raw_value}).
+   * Deciding here, once per record, spares the plan a copy of every good record's raw value.
    */
   static Dataset<Row> decode(Dataset<Row> kafka, StructType schemaWithCorrupt, String corruptColumn,
-      Map<String, String> options) {
+      Map<String, String> options, List<String> required) {
     SparkSession spark = kafka.sparkSession();
     RDD<InternalRow> rows = kafka.select(col("topic"), col("partition"), col("offset"), col("timestamp"),
         col("value")).queryExecution().toRdd();
     JsonValues parse = new JsonValues(schemaWithCorrupt, corruptColumn, options,
-        spark.sessionState().conf().sessionLocalTimeZone());
+        spark.sessionState().conf().sessionLocalTimeZone(), required);
     StructType out = new StructType()
         .add("_kafka_topic", DataTypes.StringType)
         .add("_kafka_partition", DataTypes.IntegerType)
         .add("_kafka_offset", DataTypes.LongType)
         .add("_kafka_timestamp", DataTypes.TimestampType)
-        .add(VALUE, DataTypes.StringType)
-        .add(PARSED, schemaWithCorrupt.asNullable());
+        .add("_value_bytes", DataTypes.IntegerType)
+        .add(PARSED, schemaWithCorrupt.asNullable())
+        .add("_error", DataTypes.StringType)
+        .add("_raw_value", DataTypes.StringType);
     return spark.internalCreateDataFrame(rows.toJavaRDD().mapPartitions(parse).rdd(), out, false);
   }
 
@@ -88,6 +99,8 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
     FailureSafeParser<byte[]> parser = new FailureSafeParser<>(
         bytes -> jackson.parse(bytes, JsonValues::parser, UTF8String::fromBytes), json.parseMode(),
         schema.asNullable(), corruptColumn);
+    int corrupt = schema.fieldIndex(corruptColumn);
+    int[] requiredOrdinals = required.stream().mapToInt(schema::fieldIndex).toArray();
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -103,10 +116,25 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
           scala.collection.Iterator<InternalRow> result = parser.parse(value);
           parsed = result.hasNext() ? result.next() : null;
         }
+        String error = value == null ? NULL_VALUE : parsed == null ? NOT_AN_OBJECT
+            : !parsed.isNullAt(corrupt) ? MALFORMED : missing(parsed, requiredOrdinals);
         return new GenericInternalRow(new Object[] {row.getUTF8String(0).copy(), row.getInt(1), row.getLong(2),
-            row.isNullAt(3) ? null : row.getLong(3), value == null ? null : UTF8String.fromBytes(value), parsed});
+            row.isNullAt(3) ? null : row.getLong(3), value == null ? 0 : value.length, parsed,
+            error == null ? null : UTF8String.fromString(error),
+            error == null || value == null ? null : UTF8String.fromBytes(value)});
       }
     };
+  }
+
+  private String missing(InternalRow parsed, int[] requiredOrdinals) {
+    StringBuilder names = null;
+    for (int i = 0; i < requiredOrdinals.length; i++) {
+      if (parsed.isNullAt(requiredOrdinals[i])) {
+        names = names == null ? new StringBuilder(MISSING) : names.append(", ");
+        names.append(required.get(i));
+      }
+    }
+    return names == null ? null : names.toString();
   }
 
   /** Spark's parser, its default timestamp formatter given the {@link UtcTimestamps} shortcut. */

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -93,9 +92,8 @@ public final class RecordParser {
     config.timestampFormat().ifPresent(f -> options.put("timestampFormat", f));
     StructType withCorrupt = schema.add(CORRUPT, DataTypes.StringType, true);
 
-    Dataset<Row> parsed = JsonValues.decode(kafka, withCorrupt, CORRUPT, options);
+    Dataset<Row> parsed = JsonValues.decode(kafka, withCorrupt, CORRUPT, options, config.requiredColumns());
 
-    Column error = errorColumn();
     List<Column> out = new ArrayList<>();
     LINEAGE.forEach(c -> out.add(col(c)));
     for (StructField f : schema.fields()) {
@@ -104,10 +102,9 @@ public final class RecordParser {
     Column kafkaTime = col("_kafka_timestamp");
     out.add(config.eventTimeColumn().map(c -> coalesce(col(PARSED + "." + c), kafkaTime)).orElse(kafkaTime)
         .as(EVENT_TIME));
-    out.add(error.as(ERROR));
-    out.add(coalesce(octet_length(col("_value")), lit(0)).as(VALUE_BYTES));
-    // Only quarantined records keep their raw value: a good record's lives on in its parsed fields.
-    out.add(when(error.isNotNull(), col("_value")).as(RAW_VALUE));
+    out.add(col(ERROR));
+    out.add(col(VALUE_BYTES));
+    out.add(col(RAW_VALUE)); // only quarantined records keep their raw value
     return parsed.select(out.toArray(Column[]::new));
   }
 
@@ -157,22 +154,6 @@ public final class RecordParser {
 
   public Column eventTime() {
     return col(EVENT_TIME);
-  }
-
-  private Column errorColumn() {
-    Column missing = concat_ws(", ", config.requiredColumns().stream()
-        .map(c -> when(col(PARSED + "." + c).isNull(), lit(c))).toArray(Column[]::new));
-    Optional<Column> requiredCheck = config.requiredColumns().isEmpty() ? Optional.empty()
-        : Optional.of(missing);
-    Column error = when(col("_value").isNull(), lit("null value (tombstone or empty record)"))
-        .when(col(PARSED).isNull(), lit("not a JSON object"))
-        .when(col(PARSED + "." + CORRUPT).isNotNull(),
-            lit("malformed JSON or a field that does not match schema.ddl"));
-    if (requiredCheck.isPresent()) {
-      error = error.when(length(requiredCheck.get()).gt(0),
-          concat(lit("missing required field(s): "), requiredCheck.get()));
-    }
-    return error;
   }
 
   private static String firstLine(String s) {
