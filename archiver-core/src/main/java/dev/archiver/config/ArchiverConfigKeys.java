@@ -125,7 +125,8 @@ public final class ArchiverConfigKeys {
   public static final ConfigKey SPARK_OPTIONS = prefix("spark.",
       "Any Spark conf, set on the session (spark.master, spark.sql.shuffle.partitions, spark.hadoop.fs.s3a.*). "
           + "spark.master defaults to local[*] when nothing else sets it; "
-          + "spark.sql.parquet.outputTimestampType to TIMESTAMP_MICROS.");
+          + "spark.sql.parquet.outputTimestampType to TIMESTAMP_MICROS; spark.sql.maxConcurrentOutputFileWriters to "
+          + "16 with spark.sql.optimizer.plannedWrite.enabled false (no sort before the partitioned write).");
 
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,

@@ -5,8 +5,8 @@ import static org.apache.spark.sql.functions.col;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import java.io.IOException;
-import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -93,7 +93,7 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
     scala.collection.immutable.Map<String, String> scalaOptions = scala.collection.immutable.Map$.MODULE$.<String, String>empty()
         .$plus$plus(JavaConverters.mapAsScalaMap(options));
     JSONOptions json = new JSONOptions(scalaOptions, timeZone, corruptColumn);
-    StructType fields = new StructType(java.util.Arrays.stream(schema.fields())
+    StructType fields = new StructType(Arrays.stream(schema.fields())
         .filter(f -> !f.name().equals(corruptColumn)).toArray(StructField[]::new));
     JacksonParser jackson = new Parser(fields, json);
     FailureSafeParser<byte[]> parser = new FailureSafeParser<>(
@@ -143,7 +143,7 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
     private TimestampFormatter timestamps;
 
     Parser(StructType schema, JSONOptions options) {
-      super(schema, options, false, JavaConverters.<Filter>asScalaBuffer(java.util.List.of()).toSeq());
+      super(schema, options, false, JavaConverters.<Filter>asScalaBuffer(List.of()).toSeq());
     }
 
     // The accessor of JacksonParser's private lazy timestampFormatter: public and overridable in the bytecode.

@@ -1,7 +1,6 @@
 package dev.archiver.spark.sink;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.Job;
@@ -37,10 +36,10 @@ public class RoutedParquetFormat extends ParquetFileFormat {
   public OutputWriterFactory prepareWrite(SparkSession spark, Job job,
       scala.collection.immutable.Map<String, String> options, StructType dataSchema) {
     int archiveColumns = Integer.parseInt(option(options, ARCHIVE_COLUMNS));
-    int[] quarantineOrdinals = java.util.Arrays.stream(option(options, QUARANTINE_COLUMNS).split(","))
+    int[] quarantineOrdinals = Arrays.stream(option(options, QUARANTINE_COLUMNS).split(","))
         .mapToInt(Integer::parseInt).toArray();
     int error = Integer.parseInt(option(options, ERROR_COLUMN));
-    StructType archive = new StructType(java.util.Arrays.copyOf(dataSchema.fields(), archiveColumns));
+    StructType archive = new StructType(Arrays.copyOf(dataSchema.fields(), archiveColumns));
     StructField[] quarantineFields = new StructField[quarantineOrdinals.length];
     for (int i = 0; i < quarantineOrdinals.length; i++) {
       quarantineFields[i] = dataSchema.fields()[quarantineOrdinals[i]];
@@ -102,7 +101,7 @@ public class RoutedParquetFormat extends ParquetFileFormat {
       this.dataSchema = dataSchema;
       this.context = context;
       this.factory = factory;
-      this.quarantineTypes = java.util.Arrays.stream(factory.quarantineOrdinals)
+      this.quarantineTypes = Arrays.stream(factory.quarantineOrdinals)
           .mapToObj(i -> dataSchema.fields()[i].dataType()).toArray(DataType[]::new);
       this.archiveRow = new LeadingColumns(factory.archiveColumns);
     }
@@ -130,12 +129,8 @@ public class RoutedParquetFormat extends ParquetFileFormat {
     private OutputWriter openQuarantine() {
       Configuration conf = new Configuration(context.getConfiguration());
       ParquetWriteSupport.setSchema(factory.quarantine, conf);
+      // DirectWriteCommitProtocol removed any file an earlier attempt left under this name.
       Path file = QuarantineFiles.of(conf, new Path(path));
-      try {
-        file.getFileSystem(conf).delete(file, false); // left by an earlier attempt; Parquet will not overwrite
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot replace " + file + " left by an earlier attempt", e);
-      }
       return new ParquetOutputWriter(file.toString(), new TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
     }
 

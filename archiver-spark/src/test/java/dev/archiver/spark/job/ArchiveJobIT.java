@@ -1,8 +1,8 @@
 package dev.archiver.spark.job;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.get_json_object;
 import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.get_json_object;
 import static org.apache.spark.sql.functions.lpad;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,6 +25,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.PrimitiveType;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,6 +84,18 @@ class ArchiveJobIT extends SparkIT {
         .isEqualTo(manifests.stream().flatMap(m -> m.files().stream().map(f -> f.path())).sorted().toList());
     assertThat(spark().read().parquet(output.toString()).count())
         .as("Spark reading the root sees the archive, not _quarantine or _archiver").isEqualTo(3_000);
+    assertThat(timestampType(output.resolve(manifests.get(0).files().get(0).path()), "event_time"))
+        .as("timestamps as INT64 microseconds, not the legacy INT96").isEqualTo("INT64 TIMESTAMP(MICROS,true)");
+  }
+
+  private static String timestampType(Path file, String column) {
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(
+        new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+      PrimitiveType type = reader.getFooter().getFileMetaData().getSchema().getType(column).asPrimitiveType();
+      return type.getPrimitiveTypeName() + " " + type.getLogicalTypeAnnotation();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
