@@ -1,11 +1,9 @@
 package dev.archiver.kafka;
 
 import dev.archiver.ArchiverException;
+import dev.archiver.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,8 +36,8 @@ public final class LocalKafka implements AutoCloseable {
   /** Where the broker lives and which ports it takes; a port of 0 means "pick a free one". */
   public record Settings(Path classpathFile, Path dataDir, int port, int controllerPort, int defaultPartitions) {
     public Settings withFreePorts() {
-      return new Settings(classpathFile, dataDir, port == 0 ? freePort() : port,
-          controllerPort == 0 ? freePort() : controllerPort, defaultPartitions);
+      return new Settings(classpathFile, dataDir, port == 0 ? Ports.free() : port,
+          controllerPort == 0 ? Ports.free() : controllerPort, defaultPartitions);
     }
   }
 
@@ -167,7 +165,7 @@ public final class LocalKafka implements AutoCloseable {
         throw new ArchiverException("the local Kafka broker exited with " + broker.exitValue() + ": "
             + tail(dir.resolve("broker.out")) + " (full log: " + dir.resolve("broker.log") + ")");
       }
-      if (listening(port) && Files.exists(dir.resolve("broker.log"))
+      if (Ports.listening(port) && Files.exists(dir.resolve("broker.log"))
           && read(dir.resolve("broker.log")).contains("Kafka Server started")) {
         return;
       }
@@ -220,23 +218,6 @@ public final class LocalKafka implements AutoCloseable {
       if (!id.startsWith("-")) {
         return id;
       }
-    }
-  }
-
-  private static boolean listening(int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.archiver.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.archiver.Ports;
 import dev.archiver.cli.ArchiverCli;
 import dev.archiver.datagen.EventGenerator;
 import dev.archiver.engine.ArchiverEngine;
@@ -101,7 +102,7 @@ class ArchiverCliIT extends SparkIT {
   @Test
   void localKafkaStartsDetachedAndStops() {
     String kafkaDir = dir.resolve("kafka").toString();
-    String port = Integer.toString(LocalKafka.freePort());
+    String port = Integer.toString(Ports.free());
     assertThat(cli.execute(new String[] {"local-kafka", "start", "--dir", kafkaDir, "--port", port})).isZero();
     try {
       assertThat(cli.execute(new String[] {"local-kafka", "status", "--dir", kafkaDir})).isZero();

@@ -50,6 +50,7 @@ public final class ArchiveJob implements AutoCloseable {
   private static final String TIMESTAMP_TYPE = "spark.sql.parquet.outputTimestampType";
   private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
   private static final String PLANNED_WRITE = "spark.sql.optimizer.plannedWrite.enabled";
+  private static final String JSON_FILTER_PUSHDOWN = "spark.sql.json.filterPushdown.enabled";
 
   private final SparkSession spark;
   private final ArchiverConfig config;
@@ -93,6 +94,9 @@ public final class ArchiveJob implements AutoCloseable {
     // into the query unless planned writes are off; past 16 partition values in one task it sorts the rest.
     setUnlessConfigured(CONCURRENT_WRITERS, "16");
     setUnlessConfigured(PLANNED_WRITE, "false");
+    // The archiver pushes no filter into its JSON parser; with pushdown on, Spark's parser still consults an empty
+    // filter set for every field of every record.
+    setUnlessConfigured(JSON_FILTER_PUSHDOWN, "false");
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
     RecordParser parser = RecordParser.of(config.schema());
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);

@@ -1,10 +1,8 @@
 package dev.archiver.spark.testing;
 
-import dev.archiver.kafka.LocalKafka;
+import dev.archiver.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +25,7 @@ public final class S3MockServer implements AutoCloseable {
 
   public S3MockServer(Path dataDir) {
     this.dataDir = dataDir;
-    this.port = LocalKafka.freePort();
+    this.port = Ports.free();
     start();
   }
 
@@ -85,12 +83,10 @@ public final class S3MockServer implements AutoCloseable {
       if (!process.isAlive()) {
         throw new IllegalStateException("S3Mock exited with " + process.exitValue());
       }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      if (Ports.listening(port)) {
         return;
-      } catch (IOException e) {
-        sleep(Duration.ofMillis(200));
       }
+      sleep(Duration.ofMillis(200));
     }
     throw new IllegalStateException("S3Mock did not listen on " + port + " within 60s");
   }
