@@ -99,6 +99,22 @@ class ArchiveJobIT extends SparkIT {
   }
 
   @Test
+  void aBatchOfOnlyBadRecordsWritesOnlyQuarantineFiles() {
+    DataGenerator.Result produced = produce(200, 1.0);
+    run(config(Map.of()), BatchHook.NONE);
+
+    List<CommitManifest> manifests = Archives.manifests(output);
+    assertThat(manifests.stream().mapToLong(CommitManifest::numQuarantined).sum()).isEqualTo(produced.malformed())
+        .isEqualTo(200);
+    assertThat(Archives.archiveFiles(manifests)).isEmpty();
+    assertThat(Archives.filesOnDisk(output)).as("no empty archive file opened for a partition of bad records")
+        .isEmpty();
+    assertThat(Archives.read(spark(), output.resolve("_quarantine"), Archives.quarantineFiles(manifests)).count())
+        .isEqualTo(200);
+    Archives.assertEveryOffsetCommittedOnce(manifests, endOffsets());
+  }
+
+  @Test
   void partitionsByEventHourWhenAsked() {
     produce(300, 0);
     run(config(Map.of("output.partition-by-hour", "true")), BatchHook.NONE);
