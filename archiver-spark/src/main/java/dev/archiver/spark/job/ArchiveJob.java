@@ -86,17 +86,6 @@ public final class ArchiveJob implements AutoCloseable {
     spark.conf().set("spark.sql.sources.commitProtocolClass", DirectWriteCommitProtocol.class.getName());
     // Streaming queries disable adaptive execution anyway; saying so up front spares a warning per start.
     spark.conf().set("spark.sql.adaptive.enabled", "false");
-    // INT64 microseconds, not Spark's legacy INT96: every reader of the archive (DuckDB, Trino, Athena, Spark)
-    // reads it, files are smaller and the writer's dictionaries cheaper (bench/RESULTS.md).
-    setUnlessConfigured(TIMESTAMP_TYPE, "TIMESTAMP_MICROS");
-    // One open writer per partition value instead of sorting each task's rows by partition first: the sort holds a
-    // task's whole share of the batch in memory (live heap 412 -> 252 MiB in bench/'s burst). Spark plans that sort
-    // into the query unless planned writes are off; past 16 partition values in one task it sorts the rest.
-    setUnlessConfigured(CONCURRENT_WRITERS, "16");
-    setUnlessConfigured(PLANNED_WRITE, "false");
-    // The archiver pushes no filter into its JSON parser; with pushdown on, Spark's parser still consults an empty
-    // filter set for every field of every record.
-    setUnlessConfigured(JSON_FILTER_PUSHDOWN, "false");
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
     RecordParser parser = RecordParser.of(config.schema());
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
@@ -224,15 +213,10 @@ public final class ArchiveJob implements AutoCloseable {
 
   /**
    * The config's Spark settings on the job's own session: {@code spark.sql.*} as they are, {@code spark.hadoop.*}
-   * as Hadoop keys (so storage settings apply even to a session created before, as under spark-submit), and the
-   * abortable-stream checkpoint manager when the checkpoint is on S3, where rename is a copy and not atomic.
+   * as Hadoop keys (so storage settings apply even to a session created before, as under spark-submit); then the
+   * archiver's own defaults for what the config leaves unset, among them the abortable-stream checkpoint manager when
+   * the checkpoint is on S3, where rename is a copy and not atomic.
    */
-  private void setUnlessConfigured(String key, String value) {
-    if (!config.sparkConf().containsKey(key)) {
-      spark.conf().set(key, value);
-    }
-  }
-
   private void applyConf() {
     config.sparkConf().forEach((k, v) -> {
       if (k.startsWith("spark.hadoop.")) {
@@ -242,8 +226,26 @@ public final class ArchiveJob implements AutoCloseable {
       }
     });
     String scheme = URI.create(config.output().checkpoint()).getScheme();
-    if (scheme != null && scheme.startsWith("s3") && !config.sparkConf().containsKey(CHECKPOINT_MANAGER)) {
-      spark.conf().set(CHECKPOINT_MANAGER, "org.apache.spark.internal.io.cloud.AbortableStreamBasedCheckpointFileManager");
+    if (scheme != null && scheme.startsWith("s3")) {
+      setUnlessConfigured(CHECKPOINT_MANAGER,
+          "org.apache.spark.internal.io.cloud.AbortableStreamBasedCheckpointFileManager");
+    }
+    // INT64 microseconds, not Spark's legacy INT96: every reader of the archive (DuckDB, Trino, Athena, Spark)
+    // reads it, files are smaller and the writer's dictionaries cheaper (bench/RESULTS.md).
+    setUnlessConfigured(TIMESTAMP_TYPE, "TIMESTAMP_MICROS");
+    // One open writer per partition value instead of sorting each task's rows by partition first: the sort holds a
+    // task's whole share of the batch in memory (live heap 412 -> 252 MiB in bench/'s burst). Spark plans that sort
+    // into the query unless planned writes are off; past 16 partition values in one task it sorts the rest.
+    setUnlessConfigured(CONCURRENT_WRITERS, "16");
+    setUnlessConfigured(PLANNED_WRITE, "false");
+    // The archiver pushes no filter into its JSON parser; with pushdown on, Spark's parser still consults an empty
+    // filter set for every field of every record.
+    setUnlessConfigured(JSON_FILTER_PUSHDOWN, "false");
+  }
+
+  private void setUnlessConfigured(String key, String value) {
+    if (!config.sparkConf().containsKey(key)) {
+      spark.conf().set(key, value);
     }
   }
 }

@@ -90,8 +90,8 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
 
   @Override
   public Iterator<InternalRow> call(Iterator<InternalRow> kafka) {
-    scala.collection.immutable.Map<String, String> scalaOptions = scala.collection.immutable.Map$.MODULE$.<String, String>empty()
-        .$plus$plus(JavaConverters.mapAsScalaMap(options));
+    scala.collection.immutable.Map<String, String> scalaOptions = scala.collection.immutable.Map$.MODULE$
+        .<String, String>empty().$plus$plus(JavaConverters.mapAsScalaMap(options));
     JSONOptions json = new JSONOptions(scalaOptions, timeZone, corruptColumn);
     StructType fields = new StructType(Arrays.stream(schema.fields())
         .filter(f -> !f.name().equals(corruptColumn)).toArray(StructField[]::new));

@@ -16,7 +16,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +54,7 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   @Override
   public WrittenBatch write(BatchContext context, Dataset<Row> kafka) {
     try {
+      Roots roots = new Roots(qualified(output.path()), qualified(output.quarantine()));
       Dataset<Row> batch = parser.parse(kafka);
       Observation stats = new Observation("archiver-batch-" + context.batchId() + "-" + UUID.randomUUID());
       Dataset<Row> observed = batch.observe(stats,
@@ -64,24 +65,32 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
           sum(col(RecordParser.VALUE_BYTES)).as("input_bytes"));
       List<String> partitionColumns = output.partitionByHour()
           ? List.of(RecordParser.EVENT_DATE, RecordParser.EVENT_HOUR) : List.of(RecordParser.EVENT_DATE);
-      Map<Boolean, List<DataFile>> files = write(parser.routed(observed, output.partitionByHour(), context.batchId()),
-          context.batchId(), partitionColumns);
+      Committed files = write(parser.routed(observed, output.partitionByHour(), context.batchId()),
+          context.batchId(), partitionColumns, roots);
       Map<String, Object> counts = stats.getAsJava();
       long archived = (Long) counts.get("archived");
       long quarantined = (Long) counts.get("quarantined");
       Optional<EventTimeRange> eventTime = Optional.ofNullable((Timestamp) counts.get("min_time"))
           .map(min -> new EventTimeRange(min.toInstant(), ((Timestamp) counts.get("max_time")).toInstant()));
       long inputBytes = counts.get("input_bytes") == null ? 0 : ((Number) counts.get("input_bytes")).longValue();
-      return new WrittenBatch(qualified(output.path()), qualified(output.quarantine()), archived, quarantined,
-          inputBytes, files.get(false), files.get(true), eventTime, partitions(files.get(false)));
+      return new WrittenBatch(roots.archive(), roots.quarantine(), archived, quarantined, inputBytes, files.archive(),
+          files.quarantine(), eventTime, partitions(files.archive()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableException("interrupted while writing batch " + context.batchId(), e);
     }
   }
 
-  /** One pass over the batch; the files it committed, quarantine ({@code true}) and archive apart. */
-  private Map<Boolean, List<DataFile>> write(Dataset<Row> rows, long batchId, List<String> partitionBy) {
+  /** The archive and quarantine roots, qualified (scheme and authority), once per batch. */
+  private record Roots(String archive, String quarantine) {
+  }
+
+  /** The files one write committed, relative to their roots. */
+  private record Committed(List<DataFile> archive, List<DataFile> quarantine) {
+  }
+
+  /** One pass over the batch; the files it committed. */
+  private Committed write(Dataset<Row> rows, long batchId, List<String> partitionBy, Roots roots) {
     Path receipt = new Path(new Path(output.path()), "_archiver/receipts/" + String.format("%020d", batchId)
         + "-" + UUID.randomUUID() + ".tsv");
     rows.write().mode(SaveMode.Append)
@@ -91,40 +100,43 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
         .option("maxRecordsPerFile", output.maxRecordsPerFile())
         .option(DirectWriteCommitProtocol.BATCH_ID, batchId)
         .option(DirectWriteCommitProtocol.RECEIPT, receipt.toString())
-        .option(QuarantineFiles.ROOT, qualified(output.quarantine()))
+        .option(QuarantineFiles.ROOT, roots.quarantine())
         .option(RoutedParquetFormat.ARCHIVE_COLUMNS, parser.archiveColumns())
         .option(RoutedParquetFormat.QUARANTINE_COLUMNS, parser.quarantineColumns().stream().map(String::valueOf)
             .collect(Collectors.joining(",")))
         .option(RoutedParquetFormat.ERROR_COLUMN, parser.errorOrdinal())
         .save(output.path());
-    return readReceipt(receipt);
+    return readReceipt(receipt, roots);
   }
 
   /** The files one write committed, relative to their root, with rows read from each Parquet footer. */
-  private Map<Boolean, List<DataFile>> readReceipt(Path receipt) {
+  private Committed readReceipt(Path receipt, Roots roots) {
     try {
       FileSystem fs = receipt.getFileSystem(hadoopConf);
       String text;
       try (InputStream in = fs.open(receipt)) {
         text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
-      String archive = qualified(output.path()) + "/";
-      String quarantine = qualified(output.quarantine()) + "/";
-      Map<Boolean, List<DataFile>> files = new HashMap<>(Map.of(false, new ArrayList<>(), true, new ArrayList<>()));
+      String archive = roots.archive() + "/";
+      String quarantine = roots.quarantine() + "/";
+      List<DataFile> archived = new ArrayList<>();
+      List<DataFile> quarantined = new ArrayList<>();
       for (String line : text.split("\n")) {
         if (line.isBlank()) {
           continue;
         }
         String[] parts = line.split("\t", 2);
         // The quarantine root may lie under the archive root (the default): test it first.
-        boolean quarantined = parts[1].startsWith(quarantine);
-        String root = quarantined ? quarantine : archive;
+        boolean inQuarantine = parts[1].startsWith(quarantine);
+        String root = inQuarantine ? quarantine : archive;
         String relative = parts[1].startsWith(root) ? parts[1].substring(root.length()) : parts[1];
-        files.get(quarantined).add(new DataFile(relative, rows(new Path(parts[1])), Long.parseLong(parts[0])));
+        (inQuarantine ? quarantined : archived)
+            .add(new DataFile(relative, rows(new Path(parts[1])), Long.parseLong(parts[0])));
       }
       fs.delete(receipt, false);
-      files.values().forEach(list -> list.sort((a, b) -> a.path().compareTo(b.path())));
-      return files;
+      archived.sort(Comparator.comparing(DataFile::path));
+      quarantined.sort(Comparator.comparing(DataFile::path));
+      return new Committed(List.copyOf(archived), List.copyOf(quarantined));
     } catch (IOException e) {
       throw new RetriableException("cannot read the write receipt " + receipt + ": " + e.getMessage(), e);
     }
