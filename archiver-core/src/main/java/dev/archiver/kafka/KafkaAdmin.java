@@ -58,13 +58,46 @@ public final class KafkaAdmin implements AutoCloseable {
     return out;
   }
 
-  /** Creates the topic unless it exists. */
+  /**
+   * Creates the topic unless it exists, then waits until every partition's leader serves requests. The controller
+   * answers CreateTopics before the broker has applied the new partitions; a produce sent in that window fails with
+   * NOT_LEADER_OR_FOLLOWER, and an idempotent producer whose later batch got through then retries the first one with
+   * OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout (KAFKA-15591, brokers before 4.2).
+   */
   public void createTopic(String topic, int partitions) {
     try {
       get(admin.createTopics(java.util.List.of(new NewTopic(topic, partitions, (short) 1))).all());
     } catch (RetriableException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw e;
+      }
+    }
+    awaitLeaders(topic);
+  }
+
+  /**
+   * Waits until the leader of every partition of the topic answers a request only a leader serves (ListOffsets);
+   * the admin client retries NOT_LEADER_OR_FOLLOWER and LEADER_NOT_AVAILABLE with fresh metadata until then.
+   */
+  public void awaitLeaders(String topic) {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      try {
+        endOffsets(Optional.of(topic), Optional.empty());
+        return;
+      } catch (RetriableException e) {
+        // A topic the broker has not applied yet is unknown to describeTopics, which does not retry that.
+        boolean notYet = e.getCause() instanceof org.apache.kafka.common.errors.RetriableException;
+        if (!notYet || System.nanoTime() > deadline) {
+          throw new RetriableException("the partitions of topic " + topic + " have no serving leader after "
+              + TIMEOUT.toSeconds() + "s: " + e.getMessage(), e);
+        }
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RetriableException("interrupted while waiting for the leaders of " + topic, e);
       }
     }
   }
