@@ -17,4 +17,13 @@ record CliContext(PrintStream out, PrintStream err, Path home, Supplier<Archiver
   Path localKafkaDir() {
     return home.resolve(".archiver/local-kafka");
   }
+
+  Path localClusterDir() {
+    return home.resolve(".archiver/local-cluster");
+  }
+
+  /** The Spark distribution bin/setup-python installs for spark-submit and the local cluster. */
+  Path sparkHome() {
+    return home.resolve(".venv/spark/pyspark");
+  }
 }

@@ -5,8 +5,13 @@ import dev.archiver.listener.CommitListener;
 import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +47,7 @@ public final class BatchCommitter<B> {
             + manifest.queryId() + " but this is query " + context.queryId() + ": the checkpoint was replaced or"
             + " another job writes to the same output. Restore that checkpoint or choose a new output.path");
       }
+      checkSameOffsets(manifest, context);
       LOG.info("batch {} was committed before a restart; skipping the write", context.batchId());
       notifyListeners(manifest);
       return manifest;
@@ -57,6 +63,11 @@ public final class BatchCommitter<B> {
         written.numArchived() + written.numQuarantined(), written.numArchived(), written.numQuarantined(),
         written.files(), written.quarantineFiles(), written.eventTime(), written.partitions(),
         context.intake().asMap(), context.dataLoss());
+    long quarantinedRows = written.quarantineFiles().stream().mapToLong(DataFile::rows).sum();
+    if (quarantinedRows != written.numQuarantined()) {
+      throw new IllegalStateException("batch " + context.batchId() + ": the sink counted " + written.numQuarantined()
+          + " quarantined records but its quarantine files hold " + quarantinedRows + "; not committing");
+    }
     log.commit(manifest);
     // Listeners hear of the durable fact: the manifest as stored, read back.
     manifest = log.read(manifest.batchId()).orElseThrow(() -> new IllegalStateException(
@@ -65,6 +76,44 @@ public final class BatchCommitter<B> {
         manifest.numArchived(), manifest.numQuarantined(), manifest.files().size());
     notifyListeners(manifest);
     return manifest;
+  }
+
+  /**
+   * A batch is skipped on replay only when the engine replays exactly what the manifest committed. Different offsets
+   * mean the checkpoint is not the one that wrote the manifests (restored from an older copy, edited, or shared by
+   * another job): skipping would leave gaps, writing would overlap, so the job stops and says what differs.
+   */
+  private static void checkSameOffsets(CommitManifest manifest, BatchContext context) {
+    Map<String, OffsetRange> committed = byPartition(manifest.offsets());
+    Map<String, OffsetRange> replayed = byPartition(context.offsets());
+    if (committed.equals(replayed)) {
+      return;
+    }
+    Set<String> partitions = new TreeSet<>(committed.keySet());
+    partitions.addAll(replayed.keySet());
+    List<String> differences = new ArrayList<>();
+    for (String p : partitions) {
+      OffsetRange c = committed.get(p);
+      OffsetRange r = replayed.get(p);
+      if (!java.util.Objects.equals(c, r)) {
+        differences.add(p + ": manifest " + range(c) + ", checkpoint " + range(r));
+      }
+    }
+    throw new CommitConflictException("batch " + context.batchId() + " is committed with other offsets than the"
+        + " checkpoint now replays (" + String.join("; ", differences) + "): the checkpoint is not the one that"
+        + " wrote this output's manifests (restored from an older copy, edited, or used by another job). Restore"
+        + " the checkpoint that wrote them (output.checkpoint), or archive into a new output.path; the manifests"
+        + " stay the record of what is archived");
+  }
+
+  private static Map<String, OffsetRange> byPartition(List<OffsetRange> ranges) {
+    Map<String, OffsetRange> out = new TreeMap<>();
+    ranges.forEach(r -> out.put(r.topicPartition(), r));
+    return out;
+  }
+
+  private static String range(OffsetRange r) {
+    return r == null ? "none" : "[" + r.startOffset() + ", " + r.endOffset() + ")";
   }
 
   private void notifyListeners(CommitManifest manifest) {

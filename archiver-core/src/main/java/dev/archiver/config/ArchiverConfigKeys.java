@@ -26,7 +26,9 @@ public final class ArchiverConfigKeys {
   public static final ConfigKey KAFKA_OPTIONS = prefix("source.kafka.",
       "Any Kafka consumer property, passed through (security.protocol, sasl.jaas.config, ssl.*). "
           + "Secrets are redacted in logs and manifests. max.poll.records defaults to 50000 here (the consumer's "
-          + "own default, 500, costs Spark's reader a broker round trip per 500 records).");
+          + "own default, 500, costs Spark's reader a broker round trip per 500 records); isolation.level defaults "
+          + "to read_committed (records of aborted transactions are not archived; their offsets stay inside the "
+          + "manifests' ranges).");
 
   public static final ConfigKey SCHEMA_DDL = withoutDefault("schema.ddl", ValueType.string(),
       "Schema of the JSON records as a Spark DDL string, e.g. 'id STRING, ts TIMESTAMP, latency_ms INT'.");

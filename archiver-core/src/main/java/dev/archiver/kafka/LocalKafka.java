@@ -2,6 +2,7 @@ package dev.archiver.kafka;
 
 import dev.archiver.ArchiverException;
 import dev.archiver.Ports;
+import dev.archiver.local.Daemon;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -63,27 +64,19 @@ public final class LocalKafka implements AutoCloseable {
     }
     Settings s = settings.withFreePorts();
     Process p = launch(s, timeout);
-    write(s.dataDir().resolve(PID_FILE), Long.toString(p.pid()));
+    Daemon.writePid(s.dataDir().resolve(PID_FILE), p.toHandle());
     write(s.dataDir().resolve(PORT_FILE), Integer.toString(s.port()));
     return "127.0.0.1:" + s.port();
   }
 
   /** The bootstrap servers of the detached broker under {@code dataDir}, if it runs. */
   public static Optional<String> runningDetached(Path dataDir) {
-    return readPid(dataDir).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
-        .map(h -> "127.0.0.1:" + read(dataDir.resolve(PORT_FILE)).trim());
+    return Daemon.running(dataDir.resolve(PID_FILE)).map(h -> "127.0.0.1:" + read(dataDir.resolve(PORT_FILE)).trim());
   }
 
   /** Stops the detached broker under {@code dataDir}; false when none was running. */
   public static boolean stopDetached(Path dataDir, Duration timeout) {
-    Optional<ProcessHandle> handle = readPid(dataDir).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
-    handle.ifPresent(h -> terminate(h, timeout));
-    try {
-      Files.deleteIfExists(dataDir.resolve(PID_FILE));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return handle.isPresent();
+    return Daemon.stop(dataDir.resolve(PID_FILE), timeout);
   }
 
   public String bootstrapServers() {
@@ -103,16 +96,7 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   private void stopProcess() {
-    terminate(process.toHandle(), Duration.ofSeconds(20));
-  }
-
-  private static void terminate(ProcessHandle handle, Duration timeout) {
-    handle.destroy();
-    try {
-      handle.onExit().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      handle.destroyForcibly();
-    }
+    Daemon.terminate(process.toHandle(), Duration.ofSeconds(20));
   }
 
   private static Process launch(Settings s, Duration timeout) {
@@ -147,15 +131,12 @@ public final class LocalKafka implements AutoCloseable {
     }
   }
 
-  private static Process java(String classpath, Path log4j, Path out, String mainClass, String... args)
-      throws IOException {
+  private static Process java(String classpath, Path log4j, Path out, String mainClass, String... args) {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
         "-Dlog4j.configuration=file:" + log4j, "-cp", classpath, mainClass));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-    pb.environment().keySet().removeIf(k -> k.startsWith("JAVA_TOOL") || k.equals("CLASSPATH"));
-    return pb.start();
+    return Daemon.launch(cmd, Map.of(), out);
   }
 
   private static void awaitReady(Process broker, int port, Path dir, Duration timeout) throws InterruptedException {
@@ -171,7 +152,7 @@ public final class LocalKafka implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    terminate(broker.toHandle(), Duration.ofSeconds(10));
+    Daemon.terminate(broker.toHandle(), Duration.ofSeconds(10));
     throw new ArchiverException("the local Kafka broker did not start within " + timeout.toSeconds() + "s; see "
         + dir.resolve("broker.log"));
   }
@@ -221,18 +202,8 @@ public final class LocalKafka implements AutoCloseable {
     }
   }
 
-  private static Optional<Long> readPid(Path dataDir) {
-    Path pid = dataDir.resolve(PID_FILE);
-    return Files.exists(pid) ? Optional.of(Long.parseLong(read(pid).trim())) : Optional.empty();
-  }
-
   private static String tail(Path file) {
-    if (!Files.exists(file)) {
-      return "(no output)";
-    }
-    String text = read(file).strip();
-    String[] lines = text.split("\n");
-    return String.join(" | ", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 5), lines.length));
+    return Daemon.tail(file, 5);
   }
 
   private static String read(Path file) {

@@ -89,4 +89,31 @@ class BatchCommitterTest {
         .hasMessageContaining("not committing");
     assertThat(log.batchIds()).isEmpty();
   }
+
+  @Test
+  void refusesToCommitWhenQuarantineFilesDoNotHoldTheQuarantinedRecords() {
+    ArchiveSink<Long> lostQuarantine = (context, records) -> new WrittenBatch("file:/a", "file:/q", records - 3, 3,
+        0, List.of(new DataFile("f", records - 3, 1)), List.of(new DataFile("q1", 1, 1)), Optional.empty(),
+        List.of());
+    BatchCommitter<Long> committer = new BatchCommitter<>(lostQuarantine, log, List.of(), clock);
+    assertThatThrownBy(() -> committer.commit(context(0, "q"), 10L)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("counted 3 quarantined records but its quarantine files hold 1");
+    assertThat(log.batchIds()).isEmpty();
+  }
+
+  @Test
+  void aReplayWhoseOffsetsDifferFromTheManifestStopsAndSaysWhatDiffers() {
+    List<Long> told = new ArrayList<>();
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(m -> told.add(m.batchId())), clock);
+    committer.commit(context(2, "q"), 10L);
+    BatchContext restored = new BatchContext(2, "q", List.of(new OffsetRange("t", 0, 15, 30),
+        new OffsetRange("t", 1, 0, 4)), new FixedPolicy(10).initial());
+    assertThatThrownBy(() -> committer.commit(restored, 10L)).isInstanceOf(CommitConflictException.class)
+        .hasMessageContaining("batch 2 is committed with other offsets")
+        .hasMessageContaining("t-0: manifest [20, 30), checkpoint [15, 30)")
+        .hasMessageContaining("t-1: manifest none, checkpoint [0, 4)")
+        .hasMessageContaining("Restore the checkpoint");
+    assertThat(writes).as("nothing rewritten").hasValue(1);
+    assertThat(told).as("the conflicting replay is not announced").containsExactly(2L);
+  }
 }

@@ -81,6 +81,7 @@ public final class SparkArchiverEngine implements ArchiverEngine {
     if (!conf.contains("spark.app.name")) {
       conf.setAppName(config.jobName());
     }
+    ExecutorJars.addTo(conf, config);
     return SparkSession.builder().config(conf).getOrCreate();
   }
 }

@@ -20,27 +20,44 @@ import scala.collection.Seq;
 
 /**
  * Writes each file straight to its final path (no {@code _temporary} directory, no rename, which S3 does not have),
- * with a name derived from the batch id and the task's partition: {@code part-<batchId>-<split>.c000.<ext>}. A replay
- * of the same batch writes the same names again, so it replaces rather than duplicates; files left by a failed
- * attempt are listed in no manifest and never read. On job commit the driver writes a receipt listing every file
- * of the committed tasks, which the sink turns into the manifest.
+ * under a name no other task attempt can share: {@code part-<batchId>-<split>-<writeId>-<attempt>.c000.<ext>}, where
+ * the write id is random per write (per batch attempt) and the attempt is Spark's task attempt id, unique in the
+ * application. Speculative copies of a task, tasks of a failed write still running while the batch is retried, and
+ * tasks on a lost executor therefore never touch each other's files.
+ *
+ * <p>Only the attempt that Spark's output commit coordinator lets commit reports its files (the others fail with
+ * Spark's commit-denied error, which Spark does not count as a task failure, and delete their own files); a file a
+ * task opened that is gone at its commit fails the task. On job commit the driver writes a receipt listing every file
+ * of the committed attempts, which the sink checks and turns into the manifest. Files of attempts that did not commit
+ * are listed nowhere: no reader that follows manifests sees them, and {@code vacuum} removes them.
  *
  * <p>Set per write through options that reach the Hadoop job conf: {@value #BATCH_ID} and {@value #RECEIPT}, and for
- * a write through {@link RoutedParquetFormat} the quarantine root ({@link QuarantineFiles#ROOT}), whose files the
- * receipt lists too.
+ * a write through {@link RoutedParquetFormat} the quarantine root ({@link QuarantineFiles#ROOT}).
  */
 public final class DirectWriteCommitProtocol extends FileCommitProtocol implements java.io.Serializable {
   static final String BATCH_ID = "archiver.write.batch-id";
   static final String RECEIPT = "archiver.write.receipt";
+  /** Files a routed writer opened in this task, one per line; the task's own conf, set by {@link OpenedFiles}. */
+  static final String OPENED = "archiver.write.opened";
 
   private final String path;
-  private transient List<Path> taskFiles;
+  private final String writeId;
+  private final CommitPermission permission;
+  private transient List<Path> candidates;
 
   public DirectWriteCommitProtocol(String jobId, String path, boolean dynamicPartitionOverwrite) {
+    this(jobId, path, dynamicPartitionOverwrite, CommitPermission.SPARK);
+  }
+
+  DirectWriteCommitProtocol(String jobId, String path, boolean dynamicPartitionOverwrite,
+      CommitPermission permission) {
     if (dynamicPartitionOverwrite) {
       throw new UnsupportedOperationException("the archiver only appends; dynamic partition overwrite is off");
     }
     this.path = path;
+    // Spark passes a random UUID per write; 12 hex digits of it tell writes of one batch apart.
+    this.writeId = jobId.replace("-", "").substring(0, Math.min(12, jobId.replace("-", "").length()));
+    this.permission = permission;
   }
 
   @Override
@@ -75,29 +92,20 @@ public final class DirectWriteCommitProtocol extends FileCommitProtocol implemen
 
   @Override
   public void setupTask(TaskAttemptContext taskContext) {
-    taskFiles = new ArrayList<>();
+    candidates = new ArrayList<>();
   }
 
   @Override
   public String newTaskTempFile(TaskAttemptContext taskContext, Option<String> dir, String ext) {
     long batchId = Long.parseLong(required(taskContext.getConfiguration(), BATCH_ID));
     int split = taskContext.getTaskAttemptID().getTaskID().getId();
-    String name = String.format("part-%020d-%05d%s", batchId, split, ext);
+    // Spark numbers Hadoop task attempts by its task attempt id, unique across the application's stages and jobs.
+    int attempt = taskContext.getTaskAttemptID().getId();
+    String name = String.format("part-%020d-%05d-%s-%d%s", batchId, split, writeId, attempt, ext);
     Path file = dir.isDefined() ? new Path(new Path(path, dir.get()), name) : new Path(path, name);
-    Configuration conf = taskContext.getConfiguration();
-    Optional<Path> quarantine = QuarantineFiles.root(conf).map(root -> QuarantineFiles.beside(root, file));
-    try {
-      // A file under this name is left by an earlier attempt of this uncommitted batch (the committer never rewrites a
-      // committed one): remove it, as Parquet's writer refuses to overwrite, and as this attempt may not write it.
-      file.getFileSystem(conf).delete(file, false);
-      if (quarantine.isPresent()) {
-        quarantine.get().getFileSystem(conf).delete(quarantine.get(), false);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot replace " + file + " left by an earlier attempt", e);
-    }
-    taskFiles.add(file);
-    quarantine.ifPresent(taskFiles::add);
+    candidates.add(file);
+    QuarantineFiles.root(taskContext.getConfiguration())
+        .ifPresent(root -> candidates.add(QuarantineFiles.beside(root, file)));
     return file.toString();
   }
 
@@ -106,31 +114,37 @@ public final class DirectWriteCommitProtocol extends FileCommitProtocol implemen
     throw new UnsupportedOperationException("the archiver writes no custom partition locations");
   }
 
+  /**
+   * Reports the files this attempt wrote, if Spark lets it commit. A routed write opens each file at its first row
+   * and records it ({@link OpenedFiles}); any other write opened the file Spark asked for. A recorded file that is not
+   * there fails the task (and Spark retries it) rather than commit a batch without it.
+   */
   @Override
   public TaskCommitMessage commitTask(TaskAttemptContext taskContext) {
+    Configuration conf = taskContext.getConfiguration();
+    List<Path> written = QuarantineFiles.root(conf).isPresent() ? OpenedFiles.of(conf)
+        : candidates.stream().limit(1).toList();
     ArrayList<String> lines = new ArrayList<>();
-    boolean routed = QuarantineFiles.root(taskContext.getConfiguration()).isPresent();
-    try {
-      for (Path file : taskFiles) {
-        FileSystem fs = file.getFileSystem(taskContext.getConfiguration());
-        try {
-          lines.add(fs.getFileStatus(file).getLen() + "\t" + fs.makeQualified(file));
-        } catch (FileNotFoundException e) {
-          if (!routed) {
-            throw e;
-          }
-          // A routed write opens a file at its first row: none of the partition's rows went there.
-        }
+    for (Path file : written) {
+      try {
+        FileSystem fs = file.getFileSystem(conf);
+        lines.add(fs.getFileStatus(file).getLen() + "\t" + fs.makeQualified(file));
+      } catch (FileNotFoundException e) {
+        throw new IllegalStateException("batch " + conf.get(BATCH_ID) + ": the file " + file + " that this task"
+            + " wrote is gone before its commit; something else deletes files under the output", e);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot check the file " + file + " this task wrote", e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("a file this task wrote is not there", e);
     }
+    // Asked last, so that an attempt whose files are incomplete never holds the right to commit.
+    permission.check(taskContext);
     return new TaskCommitMessage(lines);
   }
 
+  /** Deletes this attempt's own files, whether or not it got to open them; no other attempt shares their names. */
   @Override
   public void abortTask(TaskAttemptContext taskContext) {
-    for (Path file : taskFiles == null ? List.<Path>of() : taskFiles) {
+    for (Path file : candidates == null ? List.<Path>of() : candidates) {
       try {
         file.getFileSystem(taskContext.getConfiguration()).delete(file, false);
       } catch (IOException e) {
@@ -139,11 +153,8 @@ public final class DirectWriteCommitProtocol extends FileCommitProtocol implemen
     }
   }
 
-  private static String required(Configuration conf, String key) {
-    String value = conf.get(key);
-    if (value == null) {
-      throw new IllegalStateException(key + " is not set: DirectWriteCommitProtocol only serves archiver writes");
-    }
-    return value;
+  static String required(Configuration conf, String key) {
+    return Optional.ofNullable(conf.get(key)).orElseThrow(() -> new IllegalStateException(
+        key + " is not set: DirectWriteCommitProtocol only serves archiver writes"));
   }
 }

@@ -11,6 +11,7 @@ import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
 import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.parse.RecordParser;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -106,11 +108,11 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
             .collect(Collectors.joining(",")))
         .option(RoutedParquetFormat.ERROR_COLUMN, parser.errorOrdinal())
         .save(output.path());
-    return readReceipt(receipt, roots);
+    return readReceipt(receipt, roots, batchId);
   }
 
   /** The files one write committed, relative to their root, with rows read from each Parquet footer. */
-  private Committed readReceipt(Path receipt, Roots roots) {
+  private Committed readReceipt(Path receipt, Roots roots, long batchId) {
     try {
       FileSystem fs = receipt.getFileSystem(hadoopConf);
       String text;
@@ -130,8 +132,8 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
         boolean inQuarantine = parts[1].startsWith(quarantine);
         String root = inQuarantine ? quarantine : archive;
         String relative = parts[1].startsWith(root) ? parts[1].substring(root.length()) : parts[1];
-        (inQuarantine ? quarantined : archived)
-            .add(new DataFile(relative, rows(new Path(parts[1])), Long.parseLong(parts[0])));
+        (inQuarantine ? quarantined : archived).add(new DataFile(relative,
+            checkedRows(new Path(parts[1]), Long.parseLong(parts[0]), batchId), Long.parseLong(parts[0])));
       }
       fs.delete(receipt, false);
       archived.sort(Comparator.comparing(DataFile::path));
@@ -142,8 +144,25 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
     }
   }
 
-  private long rows(Path file) throws IOException {
-    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, hadoopConf))) {
+  /**
+   * The rows of a file a committed task reported, from its footer, after checking that it is there with the length
+   * the task saw: a file deleted or replaced since (by a stray attempt, a person, a lifecycle rule) fails the batch,
+   * whose retry writes new files, instead of committing a manifest that lists it.
+   */
+  private long checkedRows(Path file, long reportedBytes, long batchId) throws IOException {
+    FileSystem fs = file.getFileSystem(hadoopConf);
+    FileStatus status;
+    try {
+      status = fs.getFileStatus(file);
+    } catch (FileNotFoundException e) {
+      throw new RetriableException("batch " + batchId + ": " + file + ", written by a committed task, is gone;"
+          + " something deletes files under the output while the archiver writes. Not committing the batch", e);
+    }
+    if (status.getLen() != reportedBytes) {
+      throw new RetriableException("batch " + batchId + ": " + file + " holds " + status.getLen() + " bytes but its"
+          + " task committed " + reportedBytes + "; another writer replaced it. Not committing the batch", null);
+    }
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(status, hadoopConf))) {
       return reader.getFooter().getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum();
     }
   }

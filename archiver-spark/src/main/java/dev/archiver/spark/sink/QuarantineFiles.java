@@ -6,9 +6,10 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Where the quarantined rows of an archive file go: one file under the quarantine root, named after the archive file
- * and its partition: the archive's {@code event_date=2026-11-25/part-<batch>-<split>.c000.snappy.parquet} gets
- * {@code part-<batch>-<split>-event_date=2026-11-25.c000.snappy.parquet}. Derived from the name, so a replay of the
- * batch writes the same name again and the commit protocol finds it without being told.
+ * and its partition: the archive's {@code event_date=2026-11-25/part-<batch>-<split>-<write>-<attempt>.c000.snappy.parquet}
+ * gets {@code part-<batch>-<split>-<write>-<attempt>-event_date=2026-11-25.c000.snappy.parquet}. Derived from the
+ * archive file's name, which no other task attempt shares, so neither does the quarantine file; the commit protocol
+ * knows it without being told.
  */
 final class QuarantineFiles {
   /** The quarantine root of a routed write; set per write like the batch id. */

@@ -84,7 +84,8 @@ public class RoutedParquetFormat extends ParquetFileFormat {
 
   /**
    * Opens each of its two files at its first row: a partition whose rows all fail writes no archive file, and a
-   * batch with no failures no quarantine file. The commit protocol lists what exists.
+   * batch with no failures no quarantine file. Each file opened is recorded for the commit protocol, which lists
+   * exactly those.
    */
   private static final class RoutingWriter extends OutputWriter {
     private final String path;
@@ -110,7 +111,8 @@ public class RoutedParquetFormat extends ParquetFileFormat {
     public void write(InternalRow row) {
       if (row.isNullAt(factory.error)) {
         if (archive == null) {
-            archive = factory.parquet.newInstance(path, dataSchema, context);
+          archive = factory.parquet.newInstance(path, dataSchema, context);
+          OpenedFiles.record(context.getConfiguration(), new Path(path));
         }
         archive.write(archiveRow.of(row));
         return;
@@ -129,9 +131,12 @@ public class RoutedParquetFormat extends ParquetFileFormat {
     private OutputWriter openQuarantine() {
       Configuration conf = new Configuration(context.getConfiguration());
       ParquetWriteSupport.setSchema(factory.quarantine, conf);
-      // DirectWriteCommitProtocol removed any file an earlier attempt left under this name.
+      // Named after this attempt's archive file, so no other attempt shares it (DirectWriteCommitProtocol).
       Path file = QuarantineFiles.of(conf, new Path(path));
-      return new ParquetOutputWriter(file.toString(), new TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
+      OutputWriter writer = new ParquetOutputWriter(file.toString(),
+          new TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
+      OpenedFiles.record(context.getConfiguration(), file);
+      return writer;
     }
 
     @Override

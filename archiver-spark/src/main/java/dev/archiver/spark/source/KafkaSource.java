@@ -15,6 +15,7 @@ import org.apache.spark.sql.streaming.DataStreamReader;
 public final class KafkaSource {
   /** Records per consumer poll unless source.kafka.max.poll.records says otherwise; measured in bench/RESULTS.md. */
   static final String MAX_POLL_RECORDS = "50000";
+  static final String ISOLATION_LEVEL = "read_committed";
   /** Consumer properties Spark's Kafka source manages itself; setting them would be ignored or fail late. */
   private static final Map<String, String> MANAGED = Map.of(
       "auto.offset.reset", "use source.starting-offsets",
@@ -53,6 +54,10 @@ public final class KafkaSource {
     // Spark's Kafka reader asks the broker for the partition's offset range after every poll: 500 records a poll
     // (the consumer's default) made those round trips the reader's largest cost in bench/.
     reader.option("kafka.max.poll.records", MAX_POLL_RECORDS);
+    // Records of aborted transactions are not data: archive what producers committed (the consumer's default,
+    // read_uncommitted, would archive both). Offsets of aborted records and transaction markers still fall inside the
+    // batches' ranges, so the manifests keep covering every offset. source.kafka.isolation.level overrides.
+    reader.option("kafka.isolation.level", ISOLATION_LEVEL);
     source.kafkaOptions().forEach((k, v) -> reader.option("kafka." + k, v));
     return reader.load();
   }
