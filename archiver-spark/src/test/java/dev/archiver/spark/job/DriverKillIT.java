@@ -3,17 +3,15 @@ package dev.archiver.spark.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.archiver.commit.CommitManifest;
-import dev.archiver.datagen.EventGenerator;
 import dev.archiver.kafka.LocalKafka;
 import dev.archiver.spark.testing.Archives;
+import dev.archiver.spark.testing.Drivers;
 import dev.archiver.spark.testing.LocalKafkaExtension;
+import dev.archiver.spark.testing.S3Extension;
 import dev.archiver.spark.testing.S3MockServer;
 import dev.archiver.spark.testing.SparkIT;
 import dev.archiver.spark.testing.Topics;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -32,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * write, mid-write, between the files and the manifest, after the manifest) and restarted each time; then run to
  * the end. The committed manifests must cover every offset once and their files hold every record once.
  */
-@ExtendWith(LocalKafkaExtension.class)
+@ExtendWith({LocalKafkaExtension.class, S3Extension.class})
 class DriverKillIT extends SparkIT {
   private static final Logger LOG = LoggerFactory.getLogger(DriverKillIT.class);
   private static final int KILLS = 10;
@@ -41,50 +39,49 @@ class DriverKillIT extends SparkIT {
   Path dir;
 
   @Test
-  void tenSigkillsAtRandomPointsLeaveEveryRecordCommittedExactlyOnce(LocalKafka kafka) throws Exception {
+  void tenSigkillsAtRandomPointsLeaveEveryRecordCommittedExactlyOnce(LocalKafka kafka, S3MockServer s3)
+      throws Exception {
     long seed = System.nanoTime();
     LOG.info("kill schedule seed {}", seed);
     Random random = new Random(seed);
     String topic = "kill-" + UUID.randomUUID();
-    try (S3MockServer s3 = new S3MockServer(Files.createDirectories(dir.resolve("s3")))) {
-      String output = "s3a://" + S3MockServer.BUCKET + "/" + topic;
-      produce(kafka.bootstrapServers(), topic, 12_000);
-      int killedWhileRunning = 0;
-      for (int i = 0; i < KILLS; i++) {
-        int committedBefore = Archives.manifests(output, s3.hadoopConf(s3.endpoint())).size();
-        Process driver = start(kafka.bootstrapServers(), topic, output, s3, "processing-time:500ms", i);
-        try {
-          // Most kills land within the batches after this run's first commit (batches take about a second);
-          // some land while the driver starts or replays, before it commits anything.
-          if (random.nextInt(5) > 0) {
-            awaitCommit(driver, output, s3, committedBefore, i);
-          }
-          long at = random.nextInt(3_000);
-          boolean exited = driver.waitFor(at, TimeUnit.MILLISECONDS);
-          assertThat(exited).as("driver %d runs until killed (exit %s), see %s", i,
-              exited ? driver.exitValue() : "-", log(i)).isFalse();
-          driver.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no cleanup
-          killedWhileRunning++;
-          LOG.info("killed driver {} {} ms later; {} batches committed so far", i, at,
-              Archives.manifests(output, s3.hadoopConf(s3.endpoint())).size());
-        } finally {
-          driver.destroyForcibly().waitFor();
+    String output = "s3a://" + S3MockServer.BUCKET + "/" + topic;
+    produce(kafka.bootstrapServers(), topic, 12_000);
+    int killedWhileRunning = 0;
+    for (int i = 0; i < KILLS; i++) {
+      int committedBefore = Archives.manifests(output, s3.hadoopConf(s3.endpoint())).size();
+      Process driver = start(kafka.bootstrapServers(), topic, output, s3, "processing-time:500ms", i);
+      try {
+        // Most kills land within the batches after this run's first commit (batches take about a second);
+        // some land while the driver starts or replays, before it commits anything.
+        if (random.nextInt(5) > 0) {
+          awaitCommit(driver, output, s3, committedBefore, i);
         }
-        produce(kafka.bootstrapServers(), topic, 500);
+        long at = random.nextInt(3_000);
+        boolean exited = driver.waitFor(at, TimeUnit.MILLISECONDS);
+        assertThat(exited).as("driver %d runs until killed (exit %s), see %s", i,
+            exited ? driver.exitValue() : "-", log(i)).isFalse();
+        driver.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no cleanup
+        killedWhileRunning++;
+        LOG.info("killed driver {} {} ms later; {} batches committed so far", i, at,
+            Archives.manifests(output, s3.hadoopConf(s3.endpoint())).size());
+      } finally {
+        driver.destroyForcibly().waitFor();
       }
-      Process last = start(kafka.bootstrapServers(), topic, output, s3, "available-now", KILLS);
-      assertThat(last.waitFor(5, TimeUnit.MINUTES)).as("the last run finishes, see %s", log(KILLS)).isTrue();
-      assertThat(last.exitValue()).as("see %s", log(KILLS)).isZero();
-
-      List<CommitManifest> manifests = Archives.manifests(output, s3.hadoopConf(s3.endpoint()));
-      assertThat(killedWhileRunning).isEqualTo(KILLS);
-      Archives.assertEveryOffsetCommittedOnce(manifests, ends(kafka.bootstrapServers(), topic));
-      s3.s3aConf(s3.endpoint()).forEach((k, v) -> spark().conf().set(k.substring("spark.hadoop.".length()), v));
-      Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests))
-          .select("_kafka_partition", "_kafka_offset");
-      assertThat(archived.count()).isEqualTo(12_000 + KILLS * 500);
-      assertThat(archived.distinct().count()).as("no record twice").isEqualTo(12_000 + KILLS * 500);
+      produce(kafka.bootstrapServers(), topic, 500);
     }
+    Process last = start(kafka.bootstrapServers(), topic, output, s3, "available-now", KILLS);
+    assertThat(last.waitFor(5, TimeUnit.MINUTES)).as("the last run finishes, see %s", log(KILLS)).isTrue();
+    assertThat(last.exitValue()).as("see %s", log(KILLS)).isZero();
+
+    List<CommitManifest> manifests = Archives.manifests(output, s3.hadoopConf(s3.endpoint()));
+    assertThat(killedWhileRunning).isEqualTo(KILLS);
+    Archives.assertEveryOffsetCommittedOnce(manifests, ends(kafka.bootstrapServers(), topic));
+    s3.s3aConf(s3.endpoint()).forEach((k, v) -> spark().conf().set(k.substring("spark.hadoop.".length()), v));
+    Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests))
+        .select("_kafka_partition", "_kafka_offset");
+    assertThat(archived.count()).isEqualTo(12_000 + KILLS * 500);
+    assertThat(archived.distinct().count()).as("no record twice").isEqualTo(12_000 + KILLS * 500);
   }
 
   private void awaitCommit(Process driver, String output, S3MockServer s3, int before, int run)
@@ -98,19 +95,8 @@ class DriverKillIT extends SparkIT {
     }
   }
 
-  private Process start(String bootstrap, String topic, String output, S3MockServer s3, String trigger, int run)
-      throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(List.of(System.getProperty("archiver.add-opens", "").split(" ")));
-    cmd.addAll(List.of("-Xmx1g", "-Dlog4j2.configurationFile=" + Path.of("../bin/log4j2.properties").toAbsolutePath(),
-        "-cp", System.getProperty("archiver.app.jar") + ":"
-            + Files.readString(Path.of(System.getProperty("archiver.spark.classpath"))).trim(),
-        "dev.archiver.cli.ArchiverCli", "run", "--bootstrap-servers", bootstrap, "--topic", topic, "--output", output,
-        "--schema", EventGenerator.SCHEMA_DDL, "--event-time-column", "event_time", "--trigger", trigger,
-        "--max-records-per-batch", "700", "--set", "spark.ui.enabled=false"));
-    s3.s3aConf(s3.endpoint()).forEach((k, v) -> cmd.addAll(List.of("--set", k + "=" + v)));
-    cmd.removeIf(String::isEmpty);
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(run).toFile()).start();
+  private Process start(String bootstrap, String topic, String output, S3MockServer s3, String trigger, int run) {
+    return Drivers.cli(log(run), Drivers.runArgs(bootstrap, topic, output, trigger, 700, s3.s3aConf(s3.endpoint())));
   }
 
   private Path log(int run) {

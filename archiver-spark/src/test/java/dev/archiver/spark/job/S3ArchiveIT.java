@@ -9,6 +9,7 @@ import dev.archiver.kafka.LocalKafka;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.OutageProxy;
+import dev.archiver.spark.testing.S3Extension;
 import dev.archiver.spark.testing.S3MockServer;
 import dev.archiver.spark.testing.SparkIT;
 import dev.archiver.spark.testing.Topics;
@@ -28,14 +29,13 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The archive, its quarantine, manifests and checkpoint on S3 (a real S3 API server), through hadoop-aws S3A. */
-@ExtendWith(LocalKafkaExtension.class)
+@ExtendWith({LocalKafkaExtension.class, S3Extension.class})
 class S3ArchiveIT extends SparkIT {
   private static S3MockServer s3;
   private static String bootstrap;
@@ -43,14 +43,9 @@ class S3ArchiveIT extends SparkIT {
   private String output;
 
   @BeforeAll
-  static void startS3(LocalKafka kafka) throws Exception {
-    s3 = new S3MockServer(Files.createTempDirectory("archiver-s3mock"));
+  static void setUpServers(LocalKafka kafka, S3MockServer server) {
+    s3 = server;
     bootstrap = kafka.bootstrapServers();
-  }
-
-  @AfterAll
-  static void stopS3() {
-    s3.close();
   }
 
   @BeforeEach
