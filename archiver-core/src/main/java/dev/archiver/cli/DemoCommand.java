@@ -10,6 +10,7 @@ import dev.archiver.datagen.DataGenerator;
 import dev.archiver.datagen.EventGenerator;
 import dev.archiver.engine.ArchiverEngine;
 import dev.archiver.kafka.LocalKafka;
+import dev.archiver.local.LocalSparkCluster;
 import dev.archiver.listener.CommitListeners;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -48,7 +49,9 @@ final class DemoCommand implements Command {
         .addOption(Flags.value("events", "N", "events to generate (default 50000)"))
         .addOption(Flags.value("output", "DIR", "archive directory, emptied first (default ./demo-output)"))
         .addOption(Flags.value("max-records-per-batch", "N", "intake limit per batch (default 10000)"))
-        .addOption(Flags.flag("no-dbt", "archive only; skip the dbt run after each batch"));
+        .addOption(Flags.flag("no-dbt", "archive only; skip the dbt run after each batch"))
+        .addOption(Flags.flag("cluster", "run the executors on the local Spark cluster (local-cluster start, kept"
+            + " running) instead of in the driver's JVM"));
   }
 
   @Override
@@ -70,8 +73,15 @@ final class DemoCommand implements Command {
           produced.malformed(), plan.spikeAt(), TOPIC_NAME);
       Optional<DemoDbt> dbt = line.hasOption("no-dbt") ? Optional.empty()
           : Optional.of(new DemoDbt(context.home(), output.resolve("_archiver/dbt/demo.duckdb")));
+      Optional<String> master = Optional.empty();
+      if (line.hasOption("cluster")) {
+        out.println("demo: starting the local Spark cluster (a master and 2 workers) ...");
+        master = Optional.of(LocalSparkCluster.start(new LocalSparkCluster.Settings(context.sparkHome(),
+            context.localClusterDir(), 2, 1, "2g"), Duration.ofSeconds(120)).masterUrl());
+        out.println("demo: executors run on " + master.get() + " (stop it with bin/archiver local-cluster stop)");
+      }
       ArchiverConfig config = config(kafka.bootstrapServers(), output,
-          Flags.longValue(line, "max-records-per-batch", 10_000), dbt.map(DemoDbt::notifyCommand));
+          Flags.longValue(line, "max-records-per-batch", 10_000), dbt.map(DemoDbt::notifyCommand), master);
       RunCommand.validate(engine, config);
       out.println("demo: archiving with trigger available-now to " + output
           + dbt.map(d -> ", dbt after each committed batch").orElse("") + " ...");
@@ -89,7 +99,8 @@ final class DemoCommand implements Command {
     }
   }
 
-  static ArchiverConfig config(String bootstrap, Path output, long maxRecordsPerBatch, Optional<String> notify) {
+  static ArchiverConfig config(String bootstrap, Path output, long maxRecordsPerBatch, Optional<String> notify,
+      Optional<String> sparkMaster) {
     Map<String, String> values = new LinkedHashMap<>();
     values.put(BOOTSTRAP_SERVERS.name(), bootstrap);
     values.put(TOPIC.name(), TOPIC_NAME);
@@ -101,6 +112,7 @@ final class DemoCommand implements Command {
     values.put("spark.sql.shuffle.partitions", "4");
     values.put("spark.ui.enabled", "false");
     notify.ifPresent(c -> values.put(NOTIFY_COMMAND.name(), c));
+    sparkMaster.ifPresent(m -> values.put("spark.master", m));
     return ConfigLoader.fromMap(values);
   }
 

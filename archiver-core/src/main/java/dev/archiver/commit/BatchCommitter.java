@@ -1,6 +1,7 @@
 package dev.archiver.commit;
 
 import dev.archiver.CommitConflictException;
+import dev.archiver.lease.WriterLease;
 import dev.archiver.listener.CommitListener;
 import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes a batch's files and its manifest one commit, idempotent by batch id: a batch whose manifest exists is
  * skipped (the engine is replaying a batch it committed before a crash), anything else is written and then
- * committed by publishing the manifest. Listeners hear of the batch after the manifest is durable.
+ * committed by publishing the manifest. Listeners hear of the batch after the manifest is durable. The writer lease is
+ * checked before the batch writes a file and again before its manifest is published.
  *
  * @param <B> the engine's batch type
  */
@@ -29,12 +32,15 @@ public final class BatchCommitter<B> {
   private final CommitLog log;
   private final List<CommitListener> listeners;
   private final Clock clock;
+  private final WriterLease lease;
 
-  public BatchCommitter(ArchiveSink<B> sink, CommitLog log, List<CommitListener> listeners, Clock clock) {
+  public BatchCommitter(ArchiveSink<B> sink, CommitLog log, List<CommitListener> listeners, Clock clock,
+      WriterLease lease) {
     this.sink = sink;
     this.log = log;
     this.listeners = List.copyOf(listeners);
     this.clock = clock;
+    this.lease = lease;
   }
 
   /** Commits the batch, or returns the manifest that already committed it. */
@@ -52,22 +58,27 @@ public final class BatchCommitter<B> {
       notifyListeners(manifest);
       return manifest;
     }
+    // One writer per output: a driver that lost the output writes no file and publishes no manifest.
+    lease.check();
     WrittenBatch written = sink.write(context, batch);
     long listedRows = written.files().stream().mapToLong(DataFile::rows).sum();
     if (listedRows != written.numArchived()) {
       throw new IllegalStateException("batch " + context.batchId() + ": the sink counted " + written.numArchived()
           + " archived records but its files hold " + listedRows + "; not committing");
     }
-    CommitManifest manifest = new CommitManifest(CommitManifest.FORMAT_VERSION, context.batchId(),
-        context.queryId(), clock.instant(), written.archiveRoot(), written.quarantineRoot(), context.offsets(),
-        written.numArchived() + written.numQuarantined(), written.numArchived(), written.numQuarantined(),
-        written.files(), written.quarantineFiles(), written.eventTime(), written.partitions(),
-        context.intake().asMap(), context.dataLoss());
     long quarantinedRows = written.quarantineFiles().stream().mapToLong(DataFile::rows).sum();
     if (quarantinedRows != written.numQuarantined()) {
       throw new IllegalStateException("batch " + context.batchId() + ": the sink counted " + written.numQuarantined()
           + " quarantined records but its quarantine files hold " + quarantinedRows + "; not committing");
     }
+    OptionalLong epoch = lease.epoch();
+    CommitManifest manifest = new CommitManifest(CommitManifest.FORMAT_VERSION, context.batchId(),
+        context.queryId(), clock.instant(), written.archiveRoot(), written.quarantineRoot(), context.offsets(),
+        written.numArchived() + written.numQuarantined(), written.numArchived(), written.numQuarantined(),
+        written.files(), written.quarantineFiles(), written.eventTime(), written.partitions(),
+        context.intake().asMap(), context.dataLoss(),
+        epoch.isPresent() ? Optional.of(epoch.getAsLong()) : Optional.empty());
+    lease.check();
     log.commit(manifest);
     // Listeners hear of the durable fact: the manifest as stored, read back.
     manifest = log.read(manifest.batchId()).orElseThrow(() -> new IllegalStateException(

@@ -18,13 +18,14 @@ import java.util.Optional;
  * @param intake the back-pressure decision that sized the batch: {@code maxRecordsPerBatch} and {@code reason}
  * @param dataLoss offset ranges of this batch that Kafka had deleted (retention) before they could be read; only
  *     with {@code source.fail-on-data-loss: false}, else the job fails instead
+ * @param writerEpoch the writer lease epoch of the driver that published the manifest (one driver per output)
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt,
     String archiveRoot, String quarantineRoot, List<OffsetRange> offsets, long numRecords, long numArchived,
     long numQuarantined, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
     List<String> partitions, Map<String, String> intake,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetRange> dataLoss) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetRange> dataLoss, Optional<Long> writerEpoch) {
 
   public static final int FORMAT_VERSION = 1;
 
@@ -35,6 +36,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     partitions = List.copyOf(partitions);
     intake = Map.copyOf(intake);
     dataLoss = dataLoss == null ? List.of() : List.copyOf(dataLoss);
+    writerEpoch = writerEpoch == null ? Optional.empty() : writerEpoch;
     if (numRecords != numArchived + numQuarantined) {
       throw new IllegalArgumentException("manifest of batch " + batchId + ": numRecords " + numRecords
           + " != numArchived " + numArchived + " + numQuarantined " + numQuarantined);

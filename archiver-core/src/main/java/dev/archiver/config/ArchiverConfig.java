@@ -42,7 +42,7 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
 
   /** Where archive files, quarantine files, manifests and the checkpoint live. */
   public record Output(String path, String checkpoint, String quarantine, boolean partitionByHour,
-      String compression, long maxRecordsPerFile, int retries, Duration retryWait) {
+      String compression, long maxRecordsPerFile, int retries, Duration retryWait, Duration leaseTimeout) {
     /** Directory of the commit manifests, the source of truth for readers other than Spark. */
     public String manifests() {
       return join(path, "_archiver/manifests");

@@ -54,10 +54,14 @@ public final class ArchiverConfigKeys {
       ValueType.oneOf("snappy", "zstd", "gzip", "lz4", "none"), "snappy", "Parquet compression codec.");
   public static final ConfigKey MAX_RECORDS_PER_FILE = optional("output.max-records-per-file",
       ValueType.positiveLong(), "1000000", "Roll to a new Parquet file after this many records.");
+  public static final ConfigKey LEASE_TIMEOUT = optional("output.lease-timeout", ValueType.duration(), "30s",
+      "One driver writes an output at a time: a driver holds a lease in <output.path>/_archiver/lease, renewed "
+          + "every quarter of this; another driver is refused while it is renewed and takes over after this long "
+          + "without renewal (a driver that died). A driver that could not renew for half of it stops itself.");
 
   public static final ConfigKey COMMIT_RETRIES = optional("commit.retry.num-retries", ValueType.positiveLong(), "5",
       "Retries of a batch whose write or commit failed (storage outage, say) before the job fails; a retry "
-          + "rewrites the same files, so it never duplicates.");
+          + "writes files of its own and only the committed attempt's files are listed, so it never duplicates.");
   public static final ConfigKey COMMIT_RETRY_WAIT = optional("commit.retry.initial-wait", ValueType.duration(), "2s",
       "Wait before the first retry of a failed batch; doubles each time, up to 1 minute.");
 
@@ -132,7 +136,8 @@ public final class ArchiverConfigKeys {
 
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
-      OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, COMMIT_RETRIES,
+      OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, LEASE_TIMEOUT,
+      COMMIT_RETRIES,
       COMMIT_RETRY_WAIT, TRIGGER,
       TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH,
       INCREASE_RECORDS, DECREASE_FACTOR, MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY,

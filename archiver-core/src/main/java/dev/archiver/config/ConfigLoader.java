@@ -68,7 +68,7 @@ public final class ConfigLoader {
         v.opt(CHECKPOINT).map(String.class::cast).orElse(ArchiverConfig.join(root, "_archiver/checkpoint")),
         v.opt(QUARANTINE).map(String.class::cast).orElse(ArchiverConfig.join(root, "_quarantine")),
         (Boolean) v.get(PARTITION_BY_HOUR), (String) v.get(COMPRESSION), (Long) v.get(MAX_RECORDS_PER_FILE),
-        asInt(v.get(COMMIT_RETRIES)), (Duration) v.get(COMMIT_RETRY_WAIT));
+        asInt(v.get(COMMIT_RETRIES)), (Duration) v.get(COMMIT_RETRY_WAIT), (Duration) v.get(LEASE_TIMEOUT));
 
     ArchiverConfig.Trigger trigger = new ArchiverConfig.Trigger((String) v.get(TRIGGER),
         (Duration) v.get(TRIGGER_INTERVAL));

@@ -87,12 +87,18 @@ public final class LocalSparkCluster {
   public static void startWorker(Path dir, int i, Duration timeout) {
     Properties state = readState(dir).orElseThrow(() -> new ArchiverException("no local cluster under " + dir));
     int port = Ports.free();
+    // Each worker is a host of its own (127.0.0.2, 127.0.0.3, ...: all loopback), as on a cluster: Spark never runs
+    // a speculative copy of a task on the host of the original, and excludes failing executors per host.
+    String host = "127.0.0." + (i + 1);
+    Map<String, String> env = new java.util.HashMap<>(env(dir, state));
+    env.put("SPARK_LOCAL_IP", host);
+    env.put("SPARK_PUBLIC_DNS", host);
     Path log = dir.resolve("worker-" + i + ".log");
     Process worker = Daemon.launch(List.of(Path.of(state.getProperty("spark.home"), "bin/spark-class").toString(),
-        "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--port", Integer.toString(port),
+        "org.apache.spark.deploy.worker.Worker", "--host", host, "--port", Integer.toString(port),
         "--webui-port", Integer.toString(Ports.free()), "--cores", state.getProperty("worker.cores"),
         "--memory", state.getProperty("worker.memory"), "--work-dir", dir.resolve("work/worker-" + i).toString(),
-        masterUrl(state)), env(dir, state), log);
+        masterUrl(state)), env, log);
     Daemon.writePid(dir.resolve("worker-" + i + ".pid"), worker.toHandle());
     Daemon.await("Spark worker " + i, timeout, log, worker, () -> masterJson(state)
         .map(m -> workerAlive(m, port)).orElse(false));

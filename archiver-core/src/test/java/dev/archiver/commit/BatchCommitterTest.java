@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.archiver.CommitConflictException;
 import dev.archiver.backpressure.FixedPolicy;
+import dev.archiver.lease.LeaseLostException;
+import dev.archiver.lease.WriterLease;
 import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
 import dev.archiver.testing.InMemoryCommitLog;
@@ -40,7 +42,7 @@ class BatchCommitterTest {
   void writesThenPublishesTheManifestThenTellsListeners() {
     List<Boolean> committedWhenTold = new ArrayList<>();
     BatchCommitter<Long> committer = new BatchCommitter<>(sink, log,
-        List.of(m -> committedWhenTold.add(log.read(m.batchId()).isPresent())), clock);
+        List.of(m -> committedWhenTold.add(log.read(m.batchId()).isPresent())), clock, WriterLease.NONE);
     CommitManifest m = committer.commit(context(0, "q"), 10L);
     assertThat(log.read(0)).contains(m);
     assertThat(m.numRecords()).isEqualTo(10);
@@ -53,7 +55,8 @@ class BatchCommitterTest {
   @Test
   void skipsABatchItAlreadyCommittedAndAnnouncesItAgain() {
     List<Long> told = new ArrayList<>();
-    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(m -> told.add(m.batchId())), clock);
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(m -> told.add(m.batchId())), clock,
+        WriterLease.NONE);
     CommitManifest first = committer.commit(context(3, "q"), 10L);
     CommitManifest replay = committer.commit(context(3, "q"), 10L);
     assertThat(replay).isEqualTo(first);
@@ -63,7 +66,7 @@ class BatchCommitterTest {
 
   @Test
   void refusesABatchIdCommittedByAnotherQuery() {
-    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(), clock);
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(), clock, WriterLease.NONE);
     committer.commit(context(0, "old-query"), 10L);
     assertThatThrownBy(() -> committer.commit(context(0, "new-query"), 10L))
         .isInstanceOf(CommitConflictException.class).hasMessageContaining("already committed by query old-query")
@@ -75,7 +78,7 @@ class BatchCommitterTest {
   void aFailingListenerNeverFailsTheCommit() {
     BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(m -> {
       throw new IllegalStateException("airflow is down");
-    }), clock);
+    }), clock, WriterLease.NONE);
     committer.commit(context(0, "q"), 10L);
     assertThat(log.batchIds()).containsExactly(0L);
   }
@@ -84,7 +87,7 @@ class BatchCommitterTest {
   void refusesToCommitWhenFilesDoNotHoldTheCountedRecords() {
     ArchiveSink<Long> lying = (context, records) -> new WrittenBatch("file:/a", "file:/q", records, 0, 0,
         List.of(new DataFile("f", records - 2, 1)), List.of(), Optional.empty(), List.of());
-    BatchCommitter<Long> committer = new BatchCommitter<>(lying, log, List.of(), clock);
+    BatchCommitter<Long> committer = new BatchCommitter<>(lying, log, List.of(), clock, WriterLease.NONE);
     assertThatThrownBy(() -> committer.commit(context(0, "q"), 10L)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("not committing");
     assertThat(log.batchIds()).isEmpty();
@@ -95,7 +98,7 @@ class BatchCommitterTest {
     ArchiveSink<Long> lostQuarantine = (context, records) -> new WrittenBatch("file:/a", "file:/q", records - 3, 3,
         0, List.of(new DataFile("f", records - 3, 1)), List.of(new DataFile("q1", 1, 1)), Optional.empty(),
         List.of());
-    BatchCommitter<Long> committer = new BatchCommitter<>(lostQuarantine, log, List.of(), clock);
+    BatchCommitter<Long> committer = new BatchCommitter<>(lostQuarantine, log, List.of(), clock, WriterLease.NONE);
     assertThatThrownBy(() -> committer.commit(context(0, "q"), 10L)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("counted 3 quarantined records but its quarantine files hold 1");
     assertThat(log.batchIds()).isEmpty();
@@ -104,7 +107,8 @@ class BatchCommitterTest {
   @Test
   void aReplayWhoseOffsetsDifferFromTheManifestStopsAndSaysWhatDiffers() {
     List<Long> told = new ArrayList<>();
-    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(m -> told.add(m.batchId())), clock);
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(m -> told.add(m.batchId())), clock,
+        WriterLease.NONE);
     committer.commit(context(2, "q"), 10L);
     BatchContext restored = new BatchContext(2, "q", List.of(new OffsetRange("t", 0, 15, 30),
         new OffsetRange("t", 1, 0, 4)), new FixedPolicy(10).initial());
@@ -115,5 +119,46 @@ class BatchCommitterTest {
         .hasMessageContaining("Restore the checkpoint");
     assertThat(writes).as("nothing rewritten").hasValue(1);
     assertThat(told).as("the conflicting replay is not announced").containsExactly(2L);
+  }
+
+  @Test
+  void aWriterThatLostItsLeaseWritesNoFileAndPublishesNoManifest() {
+    FlippableLease lease = new FlippableLease();
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(), clock, lease);
+    CommitManifest first = committer.commit(context(0, "q"), 10L);
+    assertThat(first.writerEpoch()).as("the manifest names the writer's lease epoch").contains(7L);
+
+    lease.lost = true;
+    assertThatThrownBy(() -> committer.commit(context(1, "q"), 10L)).isInstanceOf(LeaseLostException.class);
+    assertThat(writes).as("no file written").hasValue(1);
+
+    // Lost between the write and the publish: the files stay unlisted orphans, no manifest.
+    lease.lost = false;
+    lease.loseAfterChecks = 1;
+    assertThatThrownBy(() -> committer.commit(context(1, "q"), 10L)).isInstanceOf(LeaseLostException.class);
+    assertThat(writes).hasValue(2);
+    assertThat(log.batchIds()).containsExactly(0L);
+  }
+
+  /** A lease the test takes away, at once or after some checks. */
+  private static final class FlippableLease implements WriterLease {
+    boolean lost;
+    int loseAfterChecks = -1;
+
+    @Override
+    public void check() {
+      if (loseAfterChecks == 0) {
+        lost = true;
+      }
+      loseAfterChecks--;
+      if (lost) {
+        throw new LeaseLostException("another driver took over");
+      }
+    }
+
+    @Override
+    public java.util.OptionalLong epoch() {
+      return java.util.OptionalLong.of(7);
+    }
   }
 }

@@ -7,6 +7,7 @@ import dev.archiver.InvalidInputException;
 import dev.archiver.testing.Manifests;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ManifestCodecTest {
@@ -44,7 +45,7 @@ class ManifestCodecTest {
     CommitManifest ok = Manifests.manifest(1, "q", 0, 10, 2);
     assertThatThrownBy(() -> new CommitManifest(1, 1, "q", ok.committedAt(), ok.archiveRoot(), ok.quarantineRoot(),
         ok.offsets(), 10, 9, 2, ok.files(), ok.quarantineFiles(), ok.eventTime(), ok.partitions(), ok.intake(),
-        List.of()))
+        List.of(), Optional.empty()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numRecords 10 != numArchived 9");
   }
 }

@@ -25,13 +25,13 @@ public final class Manifests {
             String.format("part-%020d-00000-c000.snappy.parquet", batchId), quarantined, 100)),
         Optional.of(new EventTimeRange(Instant.parse("2026-11-25T05:00:00Z"), Instant.parse("2026-11-25T05:59:00Z"))),
         List.of("event_date=2026-11-25"), Map.of("maxRecordsPerBatch", "1000", "policy", "fixed", "reason", "test"),
-        List.of());
+        List.of(), Optional.of(1L));
   }
 
   /** The same manifest with offset ranges Kafka deleted before the batch read them. */
   public static CommitManifest withDataLoss(CommitManifest m, List<OffsetRange> lost) {
     return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
         m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
-        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), lost);
+        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), lost, m.writerEpoch());
   }
 }

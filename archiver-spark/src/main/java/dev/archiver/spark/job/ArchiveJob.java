@@ -10,6 +10,7 @@ import dev.archiver.commit.BatchCommitter;
 import dev.archiver.commit.BatchRetry;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.config.ArchiverConfig;
+import dev.archiver.lease.LeaseLostException;
 import dev.archiver.listener.CommitListener;
 import dev.archiver.metrics.HeapSampler;
 import dev.archiver.metrics.MetricsReporter;
@@ -61,6 +62,8 @@ public final class ArchiveJob implements AutoCloseable {
   private final MetricsReporter metrics;
   private final DataLossCheck dataLoss;
   private final AtomicReference<StreamingQuery> current = new AtomicReference<>();
+  private HeldLease lease;
+  private volatile RuntimeException fatal;
   private volatile boolean stopped;
 
   public ArchiveJob(SparkSession spark, ArchiverConfig config, List<CommitListener> listeners) {
@@ -89,6 +92,10 @@ public final class ArchiveJob implements AutoCloseable {
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
     RecordParser parser = RecordParser.of(config.schema());
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
+    if (lease == null) {
+      // One driver per output, decided before the query writes anything.
+      lease = HeldLease.acquire(config, hadoopConf, this::leaseLost);
+    }
     ParquetArchiveSink parquet = new ParquetArchiveSink(config.output(), parser, hadoopConf);
     AtomicReference<WrittenBatch> lastWritten = new AtomicReference<>();
     ArchiveSink<Dataset<Row>> sink = (context, batch) -> {
@@ -97,7 +104,7 @@ public final class ArchiveJob implements AutoCloseable {
       hook.at(BatchHook.Stage.AFTER_FILES, context.batchId());
       return written;
     };
-    BatchLoop loop = new BatchLoop(new BatchCommitter<>(sink, log, listeners, clock),
+    BatchLoop loop = new BatchLoop(new BatchCommitter<>(sink, log, listeners, clock, lease.lease()),
         new OffsetLog(config.output().checkpoint(), hadoopConf), BackpressurePolicies.fromConfig(config.backpressure()),
         heap, metrics, config.metrics().heapAlertRatio(), hook, lastWritten,
         new BatchRetry(config.output().retries(), config.output().retryWait(), Sleeper.REAL), dataLoss);
@@ -127,6 +134,9 @@ public final class ArchiveJob implements AutoCloseable {
 
   @Override
   public void close() {
+    if (lease != null) {
+      lease.close();
+    }
     dataLoss.close();
     heap.close();
     metrics.close();
@@ -149,8 +159,14 @@ public final class ArchiveJob implements AutoCloseable {
             query.stop();
           }
           query.awaitTermination();
+          if (fatal != null) {
+            throw fatal;
+          }
           return;
         } catch (Exception e) { // a failed query, or one that could not start (its checkpoint's storage is away)
+          if (fatal != null) {
+            throw fatal;
+          }
           RuntimeException failure = failure(e);
           if (stopped) {
             return;
@@ -174,6 +190,20 @@ public final class ArchiveJob implements AutoCloseable {
 
   /** Stops the running query and any restart; {@link #run} returns. Safe from any thread, e.g. a shutdown hook. */
   public void stop() {
+    stopped = true;
+    StreamingQuery query = current.get();
+    if (query != null) {
+      try {
+        query.stop();
+      } catch (TimeoutException e) {
+        LOG.warn("the archive query did not stop in time: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Another driver took the output over: stop now, even if no batch is due, and fail the run. */
+  private void leaseLost(String why) {
+    fatal = new LeaseLostException(why + "; this driver stopped");
     stopped = true;
     StreamingQuery query = current.get();
     if (query != null) {

@@ -21,27 +21,24 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The archiver on a real Spark standalone cluster (a master and two workers, each its own JVM), launched the three
- * ways users launch it, archiving to S3 from the executors: archive, quarantine, manifests and checkpoint on s3a://.
+ * The archiver on a real Spark standalone cluster (a master and two workers, each its own JVM), submitted with
+ * spark-submit in both deploy modes, archiving to S3 from the executors: archive, quarantine, manifests and
+ * checkpoint on s3a://. (The CLI as the driver, as bin/archiver runs it, is in {@link ClusterFaultsIT}.)
  */
 @ExtendWith({LocalKafkaExtension.class, S3Extension.class, LocalClusterExtension.class})
 class ClusterIT extends SparkIT {
-  @TempDir
+  /** Kept when a test fails: the drivers' logs are in it. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path dir;
 
   @Test
-  void theCliDriverRunsItsExecutorsOnTheCluster(LocalKafka kafka, S3MockServer s3,
-      LocalClusterExtension.Cluster cluster) throws Exception {
-    Archive archive = new Archive(kafka, s3, "cli");
-    Instant started = Instant.now();
-    Process driver = Drivers.cli(dir.resolve("driver.log"), archive.runArgs(Map.of("spark.master",
-        cluster.masterUrl())));
-    archive.assertRunsToTheEnd(driver, dir.resolve("driver.log"));
-    assertThat(Clusters.executorLogsSince(cluster, started)).as("executors on the workers ran the tasks")
-        .anySatisfy(log -> assertThat(log).contains("Finished task"));
+  void localClusterStatusReportsTheMasterAndItsWorkers(LocalClusterExtension.Cluster cluster) {
+    assertThat(LocalClusterExtension.Cluster.cli("status", "--dir", cluster.dir().toString()))
+        .contains("local Spark cluster running at " + cluster.masterUrl() + " with 2 workers");
   }
 
   @Test

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /** What the cluster's processes left and which of them run: executor and driver logs, executor JVMs. */
@@ -35,19 +34,12 @@ final class Clusters {
     }
   }
 
-  /** The executor JVMs of the running application whose driver's log names it, as the workers launched them. */
-  static List<ProcessHandle> executors(String appId) {
-    return ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(args -> {
-      List<String> a = List.of(args);
-      return a.contains("org.apache.spark.executor.CoarseGrainedExecutorBackend") && a.contains(appId);
-    }).orElse(false)).toList();
-  }
-
-  /** The application id a driver logged, once it registered with the master. */
-  static Optional<String> appId(Path driverLog) {
-    String log = read(driverLog);
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("app-\\d{14}-\\d{4}").matcher(log);
-    return m.find() ? Optional.of(m.group()) : Optional.empty();
+  /** The executor JVMs running on the cluster's workers (the cluster runs one test's application at a time). */
+  static List<ProcessHandle> executors(LocalClusterExtension.Cluster cluster) {
+    String sparkHome = cluster.sparkHome().toString();
+    return ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(List::of)
+        .filter(a -> a.contains("org.apache.spark.executor.CoarseGrainedExecutorBackend"))
+        .map(a -> p.info().commandLine().orElse("").contains(sparkHome)).orElse(false)).toList();
   }
 
   private static Instant modified(Path f) {

@@ -236,6 +236,44 @@ class ArchiveJobIT extends SparkIT {
   }
 
   @Test
+  void aCheckpointRestoredFromAnOlderCopyStopsWhereItsOffsetsDifferFromTheManifests() throws Exception {
+    produce(1_000, 0);
+    run(config(Map.of()), BatchHook.NONE);
+    Path checkpoint = output.resolve("_archiver/checkpoint");
+    Path backup = dir.resolve("checkpoint-backup");
+    copy(checkpoint, backup);
+    produce(2_000, 0);
+    run(config(Map.of()), BatchHook.NONE);
+    List<String> filesBefore = Archives.filesOnDisk(output);
+    int manifestsBefore = Archives.manifests(output).size();
+
+    // The old copy comes back, and the next run plans batch 1 with another limit than the one that committed it.
+    deleteRecursively(checkpoint);
+    copy(backup, checkpoint);
+    assertThatThrownBy(() -> run(config(Map.of("backpressure.max-records-per-batch", "700")), BatchHook.NONE))
+        .isInstanceOf(ArchiverException.class).hasMessageContaining("batch 1 is committed with other offsets")
+        .hasMessageContaining("Restore the checkpoint that wrote them");
+    assertThat(Archives.filesOnDisk(output)).as("nothing written").isEqualTo(filesBefore);
+    assertThat(Archives.manifests(output)).hasSize(manifestsBefore);
+  }
+
+  private static void copy(Path from, Path to) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> paths = Files.walk(from)) {
+      for (Path p : paths.toList()) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  @Test
   void theAdaptivePolicyCutsTheLimitAfterASlowBatchAndGrowsItBackWithoutARestart() {
     produce(14_000, 0);
     Map<String, String> adaptive = Map.of("backpressure.policy", "adaptive",

@@ -145,4 +145,9 @@ public final class Archives {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** How many manifests the output holds, without reading them. */
+  public static int manifestCount(String output, Configuration conf) {
+    return new HadoopCommitLog(output, conf).batchIds().size();
+  }
 }

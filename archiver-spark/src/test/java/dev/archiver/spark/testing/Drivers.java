@@ -24,7 +24,9 @@ public final class Drivers {
     List<String> args = new ArrayList<>(List.of("run", "--bootstrap-servers", bootstrap, "--topic", topic,
         "--output", output, "--schema", EventGenerator.SCHEMA_DDL, "--event-time-column", "event_time",
         "--set", "schema.required-columns=" + String.join(",", EventGenerator.REQUIRED), "--trigger", trigger,
-        "--max-records-per-batch", Integer.toString(maxRecordsPerBatch), "--set", "spark.ui.enabled=false"));
+        "--max-records-per-batch", Integer.toString(maxRecordsPerBatch), "--set", "spark.ui.enabled=false",
+        // Drivers these tests kill free their output after 4 s instead of 30 s.
+        "--set", "output.lease-timeout=4s"));
     sets.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
     return args;
   }

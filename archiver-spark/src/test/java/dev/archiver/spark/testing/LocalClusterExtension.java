@@ -1,11 +1,15 @@
 package dev.archiver.spark.testing;
 
-import dev.archiver.local.LocalSparkCluster;
+import dev.archiver.cli.ArchiverCli;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -31,19 +35,44 @@ public final class LocalClusterExtension implements ParameterResolver {
   public record Cluster(String masterUrl, Path dir, Path sparkHome) implements ExtensionContext.Store.CloseableResource {
     public static final int WORKERS = 2;
 
+    /** Started the way users start it: {@code bin/archiver local-cluster start}, through the CLI. */
     static Cluster start() {
       Path sparkHome = Path.of(System.getProperty("archiver.spark.home", "../.venv/spark/pyspark"))
           .toAbsolutePath().normalize();
       try {
         Path dir = Files.createTempDirectory("archiver-it-cluster");
-        String master = LocalSparkCluster.start(new LocalSparkCluster.Settings(sparkHome, dir, WORKERS, 1, "2g"),
-            Duration.ofSeconds(120)).masterUrl();
-        Cluster cluster = new Cluster(master, dir, sparkHome);
+        String out = cli("start", "--dir", dir.toString(), "--spark-home", sparkHome.toString(), "--workers",
+            Integer.toString(WORKERS), "--worker-memory", "2g");
+        Matcher master = Pattern.compile("spark://127\\.0\\.0\\.1:\\d+").matcher(out);
+        if (!master.find() || !out.contains("with " + WORKERS + " workers")) {
+          throw new IllegalStateException("local-cluster start did not report a master with " + WORKERS
+              + " workers: " + out);
+        }
+        Cluster cluster = new Cluster(master.group(), dir, sparkHome);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "local-cluster-stop"));
         return cluster;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /** Runs {@code archiver local-cluster ARGS} in this JVM; its output, or an error with it on a non-zero exit. */
+    public static String cli(String... args) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      String[] command = new String[args.length + 1];
+      command[0] = "local-cluster";
+      System.arraycopy(args, 0, command, 1, args.length);
+      int code = new ArchiverCli(new PrintStream(out, true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8), Path.of(".."), () -> {
+            throw new IllegalStateException("local-cluster needs no engine");
+          }).execute(command);
+      String text = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+      if (code != 0) {
+        throw new IllegalStateException("archiver local-cluster " + String.join(" ", args) + " exited " + code
+            + ": " + text);
+      }
+      return text;
     }
 
     public Path sparkSubmit() {
@@ -52,7 +81,7 @@ public final class LocalClusterExtension implements ParameterResolver {
 
     @Override
     public void close() {
-      LocalSparkCluster.stop(dir, Duration.ofSeconds(20));
+      cli("stop", "--dir", dir.toString());
     }
   }
 }
