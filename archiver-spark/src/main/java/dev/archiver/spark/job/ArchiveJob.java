@@ -204,15 +204,7 @@ public final class ArchiveJob implements AutoCloseable {
   /** Another driver took the output over: stop now, even if no batch is due, and fail the run. */
   private void leaseLost(String why) {
     fatal = new LeaseLostException(why + "; this driver stopped");
-    stopped = true;
-    StreamingQuery query = current.get();
-    if (query != null) {
-      try {
-        query.stop();
-      } catch (TimeoutException e) {
-        LOG.warn("the archive query did not stop in time: {}", e.getMessage());
-      }
-    }
+    stop();
   }
 
   private static RuntimeException failure(Exception e) {
