@@ -69,6 +69,9 @@ public final class ConfigLoader {
         v.opt(QUARANTINE).map(String.class::cast).orElse(ArchiverConfig.join(root, "_quarantine")),
         (Boolean) v.get(PARTITION_BY_HOUR), (String) v.get(COMPRESSION), (Long) v.get(MAX_RECORDS_PER_FILE),
         asInt(v.get(COMMIT_RETRIES)), (Duration) v.get(COMMIT_RETRY_WAIT));
+    if (path != null) {
+      checkRoots(v, output);
+    }
 
     ArchiverConfig.Trigger trigger = new ArchiverConfig.Trigger((String) v.get(TRIGGER),
         (Duration) v.get(TRIGGER_INTERVAL));
@@ -87,6 +90,49 @@ public final class ConfigLoader {
     v.throwIfErrors();
     return new ArchiverConfig(source, schema, output, trigger, backpressure, metrics, notify, (String) v.get(JOB_NAME),
         sparkConf, raw);
+  }
+
+  /**
+   * How the archive, quarantine and checkpoint roots may nest. Vacuum lists the archive and quarantine roots and
+   * deletes what no manifest lists; Spark, Hive, Trino and Athena read every file under the archive root except in
+   * directories starting with {@code _}. So a checkpoint below either root must sit under the archive's
+   * {@code _archiver/} (the default), a quarantine below the archive root in a {@code _} directory (the default,
+   * {@code _quarantine}), and no root inside another's place. Compared by {@link StoragePaths#canonical}.
+   */
+  private static void checkRoots(Values v, ArchiverConfig.Output o) {
+    String archive = o.path();
+    String reserved = ArchiverConfig.join(archive, "_archiver");
+    if (StoragePaths.within(o.checkpoint(), archive) && !StoragePaths.within(o.checkpoint(), reserved)) {
+      v.error(CHECKPOINT.name(), "'" + o.checkpoint() + "' is inside output.path but not under its _archiver/"
+          + " directory, where vacuum would delete Spark's checkpoint files and table scans would list them; use "
+          + ArchiverConfig.join(archive, "_archiver/checkpoint") + " (the default) or a path outside the archive");
+    }
+    if (StoragePaths.within(o.checkpoint(), o.quarantine())) {
+      v.error(CHECKPOINT.name(), "'" + o.checkpoint() + "' is inside output.quarantine, where vacuum would delete"
+          + " Spark's checkpoint files; move it out, e.g. to " + ArchiverConfig.join(archive, "_archiver/checkpoint"));
+    }
+    for (String root : new String[] {archive, o.quarantine()}) {
+      if (StoragePaths.within(root, o.checkpoint())) {
+        v.error(CHECKPOINT.name(), "'" + o.checkpoint() + "' contains " + root + "; the checkpoint needs a directory"
+            + " of its own, e.g. " + ArchiverConfig.join(archive, "_archiver/checkpoint"));
+      }
+    }
+    if (StoragePaths.within(archive, o.quarantine())) {
+      v.error(QUARANTINE.name(), "'" + o.quarantine() + "' contains output.path; quarantine files and archive"
+          + " files would mix. Use a directory of its own, e.g. " + ArchiverConfig.join(archive, "_quarantine"));
+    } else {
+      StoragePaths.relative(o.quarantine(), archive).ifPresent(below -> {
+        if (below.equals("_archiver") || below.startsWith("_archiver/")) {
+          v.error(QUARANTINE.name(), "'" + o.quarantine() + "' is inside " + reserved + ", which holds manifests"
+              + " and the checkpoint; use e.g. " + ArchiverConfig.join(archive, "_quarantine"));
+        } else if (!below.startsWith("_")) {
+          v.error(QUARANTINE.name(), "'" + o.quarantine() + "' is inside output.path in a directory table scans"
+              + " read, so Spark, Hive, Trino and Athena would read quarantined records as archived rows; use a"
+              + " directory starting with _ (e.g. " + ArchiverConfig.join(archive, "_quarantine")
+              + ", the default) or a path outside the archive");
+        }
+      });
+    }
   }
 
   private static ArchiverConfig.Backpressure backpressure(Values v, ArchiverConfig.Trigger trigger) {
