@@ -28,6 +28,17 @@ public final class Manifests {
         List.of());
   }
 
+  /** A manifest of one batch whose files lie under the given roots, paths relative to them. */
+  public static CommitManifest listing(long batchId, String archiveRoot, String quarantineRoot, List<String> files,
+      List<String> quarantineFiles) {
+    return new CommitManifest(CommitManifest.FORMAT_VERSION, batchId, "q",
+        Instant.parse("2026-11-25T06:00:00Z").plusSeconds(batchId), archiveRoot, quarantineRoot,
+        List.of(new OffsetRange("events", 0, batchId * 10, batchId * 10 + 10)), 10, 10 - quarantineFiles.size(),
+        quarantineFiles.size(), files.stream().map(f -> new DataFile(f, 1, 100)).toList(),
+        quarantineFiles.stream().map(f -> new DataFile(f, 1, 100)).toList(), Optional.empty(), List.of(),
+        Map.of("maxRecordsPerBatch", "10", "policy", "fixed", "reason", "test"), List.of());
+  }
+
   /** The same manifest with offset ranges Kafka deleted before the batch read them. */
   public static CommitManifest withDataLoss(CommitManifest m, List<OffsetRange> lost) {
     return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),

@@ -15,7 +15,9 @@ import dev.archiver.metrics.HeapSampler;
 import dev.archiver.metrics.MetricsReporter;
 import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
+import dev.archiver.vacuum.QuarantineClaims;
 import dev.archiver.spark.checkpoint.OffsetLog;
+import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.commit.HadoopCommitLog;
 import dev.archiver.spark.parse.RecordParser;
 import dev.archiver.spark.sink.DirectWriteCommitProtocol;
@@ -87,6 +89,8 @@ public final class ArchiveJob implements AutoCloseable {
     // Streaming queries disable adaptive execution anyway; saying so up front spares a warning per start.
     spark.conf().set("spark.sql.adaptive.enabled", "false");
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
+    // Jobs may share a quarantine root: vacuum keeps what the manifests of every job that claimed it list.
+    QuarantineClaims.claim(new HadoopArchiveStorage(hadoopConf), config.output().quarantine(), config.output().path());
     RecordParser parser = RecordParser.of(config.schema());
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
     ParquetArchiveSink parquet = new ParquetArchiveSink(config.output(), parser, hadoopConf);
