@@ -39,6 +39,12 @@ public final class ArchiverConfigKeys {
   public static final ConfigKey TIMESTAMP_FORMAT = withoutDefault("schema.timestamp-format", ValueType.string(),
       "Pattern for TIMESTAMP fields (Spark datetime pattern). Unset: ISO-8601.");
 
+  public static final ConfigKey EVENT_TIME_BOUNDS = withoutDefault("schema.event-time-bounds", ValueType.bounds(),
+      "How far an event time may lie before and after the time its batch ran (from Spark's offset log, the same on "
+          + "a replay), as BACK,AHEAD, e.g. 7d,1d. Records outside go to the quarantine with the reason, so a bad "
+          + "clock or a forged event can neither widen a dbt batch window nor scatter a batch over thousands of "
+          + "partitions. Unset: no bounds (a backfill of old events needs wide ones).");
+
   public static final ConfigKey OUTPUT_PATH = withoutDefault("output.path", ValueType.string(),
       "Archive root: a local path, file:// or s3a:// URI.");
   public static final ConfigKey CHECKPOINT = withoutDefault("output.checkpoint", ValueType.string(),
@@ -126,11 +132,13 @@ public final class ArchiverConfigKeys {
       "Any Spark conf, set on the session (spark.master, spark.sql.shuffle.partitions, spark.hadoop.fs.s3a.*). "
           + "spark.master defaults to local[*] when nothing else sets it; "
           + "spark.sql.parquet.outputTimestampType to TIMESTAMP_MICROS; spark.sql.maxConcurrentOutputFileWriters to "
-          + "16 with spark.sql.optimizer.plannedWrite.enabled false (no sort before the partitioned write).");
+          + "16 with spark.sql.optimizer.plannedWrite.enabled false (no sort before the partitioned write); "
+          + "spark.sql.parquet.datetimeRebaseModeInWrite and int96RebaseModeInWrite to CORRECTED (an event of year 1 "
+          + "is written as it is instead of failing its batch).");
 
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
-      OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, COMMIT_RETRIES,
+      EVENT_TIME_BOUNDS, OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, COMMIT_RETRIES,
       COMMIT_RETRY_WAIT, TRIGGER,
       TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH,
       INCREASE_RECORDS, DECREASE_FACTOR, MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY,

@@ -60,7 +60,8 @@ public final class ConfigLoader {
     String ddl = (String) v.require(SCHEMA_DDL, "set the schema of the JSON records as a Spark DDL string, "
         + "e.g. --schema 'id STRING, ts TIMESTAMP'");
     ArchiverConfig.Schema schema = new ArchiverConfig.Schema(ddl, eventTime, required,
-        v.opt(TIMESTAMP_FORMAT).map(String.class::cast));
+        v.opt(TIMESTAMP_FORMAT).map(String.class::cast),
+        v.opt(EVENT_TIME_BOUNDS).map(ArchiverConfig.EventTimeBounds.class::cast));
 
     String path = (String) v.require(OUTPUT_PATH, "set the archive root, e.g. --output s3a://bucket/archive");
     String root = path == null ? "" : path;

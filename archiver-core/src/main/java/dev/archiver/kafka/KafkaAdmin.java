@@ -65,8 +65,13 @@ public final class KafkaAdmin implements AutoCloseable {
    * OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout (KAFKA-15591, brokers before 4.2).
    */
   public void createTopic(String topic, int partitions) {
+    createTopic(topic, partitions, Map.of());
+  }
+
+  /** {@link #createTopic(String, int)} with topic configs, e.g. {@code max.message.bytes}. */
+  public void createTopic(String topic, int partitions, Map<String, String> configs) {
     try {
-      get(admin.createTopics(java.util.List.of(new NewTopic(topic, partitions, (short) 1))).all());
+      get(admin.createTopics(java.util.List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all());
     } catch (RetriableException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw e;

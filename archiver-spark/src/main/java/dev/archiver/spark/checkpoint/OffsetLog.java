@@ -7,6 +7,7 @@ import dev.archiver.commit.OffsetRange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,46 @@ public final class OffsetLog {
     return ranges;
   }
 
+  /**
+   * When Spark planned the batch ({@code batchTimestampMs} of the batch's metadata line): written once with the
+   * batch's offsets, so a replay of the batch sees the same time.
+   */
+  public Instant batchTime(long batchId) {
+    Path file = new Path(checkpoint, "offsets/" + batchId);
+    for (String line : lines(file).orElseThrow(() -> new IllegalStateException("no offsets for batch " + batchId
+        + " in " + checkpoint))) {
+      if (line.startsWith("{") && line.contains("\"batchTimestampMs\"")) {
+        try {
+          return Instant.ofEpochMilli(mapper.readTree(line).path("batchTimestampMs").asLong());
+        } catch (IOException e) {
+          throw new RetriableException("cannot read Spark's offset log " + file + ": " + e.getMessage(), e);
+        }
+      }
+    }
+    throw new IllegalStateException("no batch metadata in " + file);
+  }
+
   private Optional<Map<String, Map<String, Long>>> offsets(Path file) {
+    Optional<List<String>> lines = lines(file);
+    if (lines.isEmpty()) {
+      return Optional.empty();
+    }
+    // The Kafka source's offsets are the last JSON object line; earlier lines are the version and metadata.
+    List<String> all = lines.get();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      String line = all.get(i);
+      if (line.startsWith("{") && !line.contains("\"batchWatermarkMs\"")) {
+        try {
+          return Optional.of(mapper.readValue(line, OFFSETS));
+        } catch (IOException e) {
+          throw new RetriableException("cannot read Spark's offset log " + file + ": " + e.getMessage(), e);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<List<String>> lines(Path file) {
     try {
       FileSystem fs = file.getFileSystem(conf);
       if (!fs.exists(file)) {
@@ -59,15 +99,7 @@ public final class OffsetLog {
       try (InputStream in = fs.open(file)) {
         text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
-      // The Kafka source's offsets are the last JSON object line; earlier lines are the version and metadata.
-      String[] lines = text.replace("\u0000", "").split("\n");
-      for (int i = lines.length - 1; i >= 0; i--) {
-        String line = lines[i].trim();
-        if (line.startsWith("{") && !line.contains("\"batchWatermarkMs\"")) {
-          return Optional.of(mapper.readValue(line, OFFSETS));
-        }
-      }
-      return Optional.empty();
+      return Optional.of(List.of(text.replace("\u0000", "").split("\n")).stream().map(String::trim).toList());
     } catch (IOException e) {
       throw new RetriableException("cannot read Spark's offset log " + file + ": " + e.getMessage(), e);
     }

@@ -53,6 +53,8 @@ public final class ArchiveJob implements AutoCloseable {
   private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
   private static final String PLANNED_WRITE = "spark.sql.optimizer.plannedWrite.enabled";
   private static final String JSON_FILTER_PUSHDOWN = "spark.sql.json.filterPushdown.enabled";
+  private static final String DATETIME_REBASE = "spark.sql.parquet.datetimeRebaseModeInWrite";
+  private static final String INT96_REBASE = "spark.sql.parquet.int96RebaseModeInWrite";
 
   private final SparkSession spark;
   private final ArchiverConfig config;
@@ -242,6 +244,11 @@ public final class ArchiveJob implements AutoCloseable {
     // into the query unless planned writes are off; past 16 partition values in one task it sorts the rest.
     setUnlessConfigured(CONCURRENT_WRITERS, "16");
     setUnlessConfigured(PLANNED_WRITE, "false");
+    // Dates before 1582 and timestamps before 1900 as they are (proleptic Gregorian, what every current reader
+    // expects), not rebased for Spark 2 readers: Spark's default refuses them (WRITE_ANCIENT_DATETIME), and one event
+    // time of year 1 would fail its batch on every retry, stopping the archive for good.
+    setUnlessConfigured(DATETIME_REBASE, "CORRECTED");
+    setUnlessConfigured(INT96_REBASE, "CORRECTED");
     // The archiver pushes no filter into its JSON parser; with pushdown on, Spark's parser still consults an empty
     // filter set for every field of every record.
     setUnlessConfigured(JSON_FILTER_PUSHDOWN, "false");

@@ -82,7 +82,8 @@ final class BatchLoop {
     lastWritten.set(null);
     hook.at(BatchHook.Stage.BEFORE_WRITE, batchId);
     List<OffsetRange> ranges = offsets.ranges(batchId);
-    BatchContext context = new BatchContext(batchId, queryId, ranges, applied, dataLoss.lost(batchId, ranges));
+    BatchContext context = new BatchContext(batchId, queryId, ranges, applied, dataLoss.lost(batchId, ranges),
+        offsets.batchTime(batchId));
     CommitManifest manifest = retry.run(batchId, () -> committer.commit(context, batch));
     hook.at(BatchHook.Stage.AFTER_COMMIT, batchId);
 
