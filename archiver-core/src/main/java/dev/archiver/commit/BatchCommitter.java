@@ -34,6 +34,16 @@ public final class BatchCommitter<B> {
 
   /** Commits the batch, or returns the manifest that already committed it. */
   public CommitManifest commit(BatchContext context, B batch) {
+    return commit(context, batch, () -> {
+    });
+  }
+
+  /**
+   * {@link #commit(BatchContext, Object)} with a check run after the files are written and before the manifest is
+   * published: it throws to abandon this attempt (files stay unlisted), e.g. when what the context says about the
+   * batch may no longer hold.
+   */
+  public CommitManifest commit(BatchContext context, B batch, Runnable beforePublish) {
     Optional<CommitManifest> existing = log.read(context.batchId());
     if (existing.isPresent()) {
       CommitManifest manifest = existing.get();
@@ -52,11 +62,12 @@ public final class BatchCommitter<B> {
       throw new IllegalStateException("batch " + context.batchId() + ": the sink counted " + written.numArchived()
           + " archived records but its files hold " + listedRows + "; not committing");
     }
+    beforePublish.run();
     CommitManifest manifest = new CommitManifest(CommitManifest.FORMAT_VERSION, context.batchId(),
         context.queryId(), clock.instant(), written.archiveRoot(), written.quarantineRoot(), context.offsets(),
         written.numArchived() + written.numQuarantined(), written.numArchived(), written.numQuarantined(),
         written.files(), written.quarantineFiles(), written.eventTime(), written.partitions(),
-        context.intake().asMap(), context.dataLoss());
+        context.intake().asMap(), context.dataLoss(), context.offsetResets());
     log.commit(manifest);
     // Listeners hear of the durable fact: the manifest as stored, read back.
     manifest = log.read(manifest.batchId()).orElseThrow(() -> new IllegalStateException(

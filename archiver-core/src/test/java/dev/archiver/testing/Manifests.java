@@ -4,6 +4,7 @@ import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.DataFile;
 import dev.archiver.commit.EventTimeRange;
 import dev.archiver.commit.OffsetRange;
+import dev.archiver.commit.OffsetReset;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,13 @@ public final class Manifests {
         quarantineFiles.size(), files.stream().map(f -> new DataFile(f, 1, 100)).toList(),
         quarantineFiles.stream().map(f -> new DataFile(f, 1, 100)).toList(), Optional.empty(), List.of(),
         Map.of("maxRecordsPerBatch", "10", "policy", "fixed", "reason", "test"), List.of());
+  }
+
+  /** The same manifest with partitions whose offsets went backwards before the batch. */
+  public static CommitManifest withResets(CommitManifest m, List<OffsetReset> resets) {
+    return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
+        m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
+        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), m.dataLoss(), resets);
   }
 
   /** The same manifest with offset ranges Kafka deleted before the batch read them. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archiver.RetriableException;
 import dev.archiver.commit.OffsetRange;
+import dev.archiver.commit.OffsetReset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,28 @@ public final class OffsetLog {
   public OffsetLog(String checkpoint, Configuration conf) {
     this.checkpoint = new Path(checkpoint);
     this.conf = conf;
+  }
+
+  /**
+   * Partitions whose end offset in this batch lies below the previous batch's end: the topic was recreated or
+   * truncated. Spark's source (with {@code failOnDataLoss} off) reads nothing of them in this batch and continues
+   * from the new end; {@link #ranges} shows them as empty ranges at the new end.
+   */
+  public List<OffsetReset> resets(long batchId) {
+    if (batchId == 0) {
+      return List.of();
+    }
+    Map<String, Map<String, Long>> end = offsets(new Path(checkpoint, "offsets/" + batchId)).orElse(Map.of());
+    Map<String, Map<String, Long>> start = offsets(new Path(checkpoint, "offsets/" + (batchId - 1))).orElse(Map.of());
+    List<OffsetReset> resets = new ArrayList<>();
+    end.forEach((topic, partitions) -> partitions.forEach((p, endOffset) -> {
+      Long from = start.getOrDefault(topic, Map.of()).get(p);
+      if (from != null && endOffset >= 0 && endOffset < from) {
+        resets.add(new OffsetReset(topic, Integer.parseInt(p), from, endOffset));
+      }
+    }));
+    resets.sort((a, b) -> a.topicPartition().compareTo(b.topicPartition()));
+    return resets;
   }
 
   public List<OffsetRange> ranges(long batchId) {

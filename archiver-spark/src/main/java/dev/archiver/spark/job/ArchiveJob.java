@@ -10,6 +10,7 @@ import dev.archiver.commit.BatchCommitter;
 import dev.archiver.commit.BatchRetry;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.config.ArchiverConfig;
+import dev.archiver.kafka.KafkaPreflight;
 import dev.archiver.listener.CommitListener;
 import dev.archiver.metrics.HeapSampler;
 import dev.archiver.metrics.MetricsReporter;
@@ -95,6 +96,8 @@ public final class ArchiveJob implements AutoCloseable {
     QuarantineClaims.claim(new HadoopArchiveStorage(hadoopConf), config.output().quarantine(), config.output().path());
     RecordParser parser = RecordParser.of(config.schema());
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
+    // A wrong password or a recreated topic stops the job here, naming the setting, instead of after Spark's retries.
+    KafkaPreflight.check(config.source(), log.latest());
     ParquetArchiveSink parquet = new ParquetArchiveSink(config.output(), parser, hadoopConf);
     AtomicReference<WrittenBatch> lastWritten = new AtomicReference<>();
     ArchiveSink<Dataset<Row>> sink = (context, batch) -> {
