@@ -38,6 +38,17 @@ public final class ConfigLoader {
     return fromMap(raw);
   }
 
+  /** The file's keys as a flat map of dotted keys, unvalidated: for commands that fill in the rest themselves. */
+  public static Map<String, String> read(Path file) {
+    Map<String, String> raw = new LinkedHashMap<>();
+    List<ConfigError> errors = new ArrayList<>();
+    readFile(file, raw, errors);
+    if (!errors.isEmpty()) {
+      throw new ConfigException(errors);
+    }
+    return raw;
+  }
+
   /** Validates a flat map of dotted keys. */
   public static ArchiverConfig fromMap(Map<String, String> raw) {
     Values v = new Values(raw);

@@ -52,7 +52,8 @@ public final class KafkaAdmin implements AutoCloseable {
 
   /**
    * Kafka refusing the archiver's credentials or TLS settings, as an error that names the settings to check and
-   * never their values; empty for any other failure. Kafka's own messages hold no secret either.
+   * never their values; empty for any other failure. Kafka's own messages hold no secret either. Without a cause:
+   * the CLI prints a failure's innermost cause, which here would hide the setting to check.
    */
   static Optional<InvalidInputException> refused(Throwable failure, Map<String, String> kafkaOptions) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -61,24 +62,24 @@ public final class KafkaAdmin implements AutoCloseable {
         return Optional.of(new InvalidInputException("Kafka refused the archiver's credentials ("
             + t.getClass().getSimpleName() + ": " + firstLine(message) + "); check the username and password in "
             + "source.kafka.sasl.jaas.config and source.kafka.sasl.mechanism (now "
-            + kafkaOptions.getOrDefault("sasl.mechanism", "GSSAPI, Kafka's default") + ")", failure));
+            + kafkaOptions.getOrDefault("sasl.mechanism", "GSSAPI, Kafka's default") + ")"));
       }
       if (t instanceof SslAuthenticationException) {
         return Optional.of(new InvalidInputException("the TLS handshake with Kafka failed ("
             + t.getClass().getSimpleName() + ": " + firstLine(message) + "); check source.kafka.ssl.truststore.*"
             + " (does it trust the broker's certificate?) and, if the broker asks for a client certificate,"
-            + " source.kafka.ssl.keystore.*", failure));
+            + " source.kafka.ssl.keystore.*"));
       }
       if (t instanceof AuthenticationException) {
         return Optional.of(new InvalidInputException("Kafka refused to authenticate the archiver ("
             + t.getClass().getSimpleName() + ": " + firstLine(message) + "); check source.kafka.security.protocol"
-            + " and the source.kafka.sasl.* or source.kafka.ssl.* settings", failure));
+            + " and the source.kafka.sasl.* or source.kafka.ssl.* settings"));
       }
       if (message.startsWith("Failed to load SSL keystore")) {
         String which = sslStoreSetting(message, kafkaOptions);
         return Optional.of(new InvalidInputException("cannot open the " + which.replace('.', ' ').replace("ssl ", "")
             + " (" + firstLine(message) + (t.getCause() == null ? "" : ": " + firstLine(t.getCause().getMessage()))
-            + "); check source.kafka." + which + ".location and source.kafka." + which + ".password", failure));
+            + "); check source.kafka." + which + ".location and source.kafka." + which + ".password"));
       }
     }
     return Optional.empty();
