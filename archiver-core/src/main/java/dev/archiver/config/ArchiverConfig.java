@@ -72,10 +72,14 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
     }
   }
 
-  /** How each batch's intake limit is chosen; the adaptive fields are resolved (defaults derived). */
+  /**
+   * How each batch's intake limit is chosen; the adaptive fields are resolved (defaults derived).
+   * {@code maxBytesPerBatch} caps either policy's record limit by the bytes of record values a batch may read.
+   */
   public record Backpressure(String policy, long maxRecordsPerBatch, long minRecordsPerBatch,
       long initialRecordsPerBatch, long increaseRecords, double decreaseFactor, long memoryBudgetBytes,
-      Duration targetBatchDuration, Optional<Long> minRecordsPerTrigger, Duration maxTriggerDelay) {
+      Duration targetBatchDuration, Optional<Long> minRecordsPerTrigger, Duration maxTriggerDelay,
+      Optional<Long> maxBytesPerBatch) {
   }
 
   /** Per-batch metrics: the Prometheus endpoint and the heap alert. */

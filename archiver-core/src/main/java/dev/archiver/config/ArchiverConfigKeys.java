@@ -80,6 +80,11 @@ public final class ArchiverConfigKeys {
       ValueType.positiveLong(), "100000",
       "Most Kafka records one batch reads (all partitions together); bounds a batch's memory. The adaptive "
           + "policy's ceiling.");
+  public static final ConfigKey MAX_BYTES_PER_BATCH = withoutDefault("backpressure.max-bytes-per-batch",
+      ValueType.size(), "Most bytes of record values one batch reads, for topics whose record sizes vary (a few "
+          + "records of megabytes among small ones). Kafka offsets carry no sizes, so it is applied as a record "
+          + "limit from the bytes per record of the batch before; a run's first batch assumes 1 MiB per record "
+          + "(Kafka's default largest message). Caps either policy. Unset: records only.");
   public static final ConfigKey MIN_RECORDS_PER_BATCH = optional("backpressure.min-records-per-batch",
       ValueType.positiveLong(), "1000", "The adaptive policy's floor: it never cuts the limit below this.");
   public static final ConfigKey INITIAL_RECORDS_PER_BATCH = withoutDefault("backpressure.initial-records-per-batch",
@@ -138,13 +143,12 @@ public final class ArchiverConfigKeys {
 
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
-      EVENT_TIME_BOUNDS, OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, COMMIT_RETRIES,
-      COMMIT_RETRY_WAIT, TRIGGER,
-      TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH,
-      INCREASE_RECORDS, DECREASE_FACTOR, MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY,
-      METRICS_PORT, HEAP_ALERT_RATIO, NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL,
-      AIRFLOW_DAG, AIRFLOW_TOKEN, AIRFLOW_USERNAME, AIRFLOW_PASSWORD, NOTIFY_QUEUE, NOTIFY_ATTEMPTS, NOTIFY_BACKOFF,
-      JOB_NAME, SPARK_OPTIONS);
+      EVENT_TIME_BOUNDS, OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE,
+      COMMIT_RETRIES, COMMIT_RETRY_WAIT, TRIGGER, TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH,
+      MAX_BYTES_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH, INCREASE_RECORDS, DECREASE_FACTOR,
+      MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY, METRICS_PORT, HEAP_ALERT_RATIO,
+      NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL, AIRFLOW_DAG, AIRFLOW_TOKEN, AIRFLOW_USERNAME,
+      AIRFLOW_PASSWORD, NOTIFY_QUEUE, NOTIFY_ATTEMPTS, NOTIFY_BACKOFF, JOB_NAME, SPARK_OPTIONS);
 
   private ArchiverConfigKeys() {
   }

@@ -168,7 +168,8 @@ public final class ConfigLoader {
     return new ArchiverConfig.Backpressure((String) v.get(BACKPRESSURE_POLICY), ceiling, floor, initial,
         v.opt(INCREASE_RECORDS).map(Long.class::cast).orElse(Math.max(1, ceiling / 20)),
         (Double) v.get(DECREASE_FACTOR), (Long) v.get(MEMORY_BUDGET), target == null ? Duration.ofSeconds(30) : target,
-        v.opt(MIN_TRIGGER_RECORDS).map(Long.class::cast), (Duration) v.get(MAX_TRIGGER_DELAY));
+        v.opt(MIN_TRIGGER_RECORDS).map(Long.class::cast), (Duration) v.get(MAX_TRIGGER_DELAY),
+        v.opt(MAX_BYTES_PER_BATCH).map(Long.class::cast));
   }
 
   private static ArchiverConfig.Notify notify(Values v) {

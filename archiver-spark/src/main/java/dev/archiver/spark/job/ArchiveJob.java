@@ -54,6 +54,9 @@ public final class ArchiveJob implements AutoCloseable {
   private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
   private static final String PLANNED_WRITE = "spark.sql.optimizer.plannedWrite.enabled";
   private static final String JSON_FILTER_PUSHDOWN = "spark.sql.json.filterPushdown.enabled";
+  private static final String PARQUET_CHECK_MIN = "parquet.page.size.row.check.min";
+  private static final String PARQUET_CHECK_MAX = "parquet.page.size.row.check.max";
+  private static final String PARQUET_MEMORY_POOL = "parquet.memory.pool.ratio";
   private static final String DATETIME_REBASE = "spark.sql.parquet.datetimeRebaseModeInWrite";
   private static final String INT96_REBASE = "spark.sql.parquet.int96RebaseModeInWrite";
 
@@ -252,9 +255,23 @@ public final class ArchiveJob implements AutoCloseable {
     // time of year 1 would fail its batch on every retry, stopping the archive for good.
     setUnlessConfigured(DATETIME_REBASE, "CORRECTED");
     setUnlessConfigured(INT96_REBASE, "CORRECTED");
+    // Parquet checks a writer's page and row-group sizes every 100 rows by default: with records of megabytes, a page
+    // of hundreds of MB per open writer before the first check (200 records of 8 MB ran out of a 1 GiB heap). Every
+    // 10 rows, row groups at most 100 rows apart, and all open writers together within half the heap (Parquet's
+    // memory manager shrinks their row groups to fit); small records cost one size check per 10 rows.
+    setHadoopUnlessConfigured(PARQUET_CHECK_MIN, "2");
+    setHadoopUnlessConfigured(PARQUET_CHECK_MAX, "100");
+    setHadoopUnlessConfigured(PARQUET_MEMORY_POOL, "0.5");
     // The archiver pushes no filter into its JSON parser; with pushdown on, Spark's parser still consults an empty
     // filter set for every field of every record.
     setUnlessConfigured(JSON_FILTER_PUSHDOWN, "false");
+  }
+
+  /** A Hadoop setting (config key {@code spark.hadoop.<key>}), on the session that writes the files. */
+  private void setHadoopUnlessConfigured(String key, String value) {
+    if (!config.sparkConf().containsKey("spark.hadoop." + key)) {
+      spark.conf().set(key, value);
+    }
   }
 
   private void setUnlessConfigured(String key, String value) {
