@@ -139,7 +139,8 @@ public final class ArchiverConfigKeys {
           + "spark.sql.parquet.outputTimestampType to TIMESTAMP_MICROS; spark.sql.maxConcurrentOutputFileWriters to "
           + "16 with spark.sql.optimizer.plannedWrite.enabled false (no sort before the partitioned write); "
           + "spark.sql.parquet.datetimeRebaseModeInWrite and int96RebaseModeInWrite to CORRECTED (an event of year 1 "
-          + "is written as it is instead of failing its batch).");
+          + "is written as it is instead of failing its batch); spark.hadoop.parquet.page.size.row.check.min 2, "
+          + "row.check.max 100 and parquet.memory.pool.ratio 0.5 (records of megabytes stay within the heap).");
 
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,

@@ -255,10 +255,10 @@ public final class ArchiveJob implements AutoCloseable {
     // time of year 1 would fail its batch on every retry, stopping the archive for good.
     setUnlessConfigured(DATETIME_REBASE, "CORRECTED");
     setUnlessConfigured(INT96_REBASE, "CORRECTED");
-    // Parquet checks a writer's page and row-group sizes every 100 rows by default: with records of megabytes, a page
-    // of hundreds of MB per open writer before the first check (200 records of 8 MB ran out of a 1 GiB heap). Every
-    // 10 rows, row groups at most 100 rows apart, and all open writers together within half the heap (Parquet's
-    // memory manager shrinks their row groups to fit); small records cost one size check per 10 rows.
+    // Parquet checks a writer's page size every 100 rows by default: with records of megabytes, a page of hundreds of
+    // MB per open writer, and as much again to compress it (200 records of 8 MB ran out of a 1 GiB heap; every 10 rows
+    // still did). Pages every 2 rows, row groups at most 100 rows apart, and all open writers together within half
+    // the heap (Parquet's memory manager shrinks their row groups to fit); small records pay a size check per 2 rows.
     setHadoopUnlessConfigured(PARQUET_CHECK_MIN, "2");
     setHadoopUnlessConfigured(PARQUET_CHECK_MAX, "100");
     setHadoopUnlessConfigured(PARQUET_MEMORY_POOL, "0.5");
