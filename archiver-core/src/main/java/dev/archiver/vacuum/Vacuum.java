@@ -183,8 +183,9 @@ public final class Vacuum {
     String canonical = storage.canonical(root);
     List<ArchiveStorage.StoredFile> files = storage.list(root);
     Set<String> guarded = guardedDirectories(files, qualified);
-    guarded.forEach(dir -> notes.add("skipped " + qualified + "/" + dir + ": another archive, another job's"
-        + " quarantine root or a Spark checkpoint"));
+    guarded.stream().filter(dir -> !StoragePaths.within(canonical + "/" + dir, roots.quarantine()))
+        .forEach(dir -> notes.add("skipped " + qualified + "/" + dir + ": another archive, another job's"
+            + " quarantine root or a Spark checkpoint"));
     Map<String, ArchiveStorage.StoredFile> out = new LinkedHashMap<>();
     for (ArchiveStorage.StoredFile file : files) {
       String relative = relative(file.uri(), qualified);

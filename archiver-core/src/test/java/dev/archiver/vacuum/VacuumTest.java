@@ -68,9 +68,11 @@ class VacuumTest {
     assertThat(dry.keptYoung()).as("a batch being written now is left alone").isEqualTo(1);
     assertThat(storage.deleted).as("dry run").isEmpty();
 
-    vacuum(A, Q, false);
+    QuarantineClaims.claim(storage, Q, A);
+    Vacuum.Result result = vacuum(A, Q, false);
     assertThat(storage.deleted).containsExactly(
         A + "/event_date=2026-11-25/part-00000000000000000009-00001.c000.snappy.parquet");
+    assertThat(result.notes()).as("its own quarantine root, claimed, is no other's").isEmpty();
   }
 
   /** The same place under another name must not turn committed files into orphans. */

@@ -83,9 +83,10 @@ final class BatchLoop {
     IntakeDecision applied = intake.get();
     lastWritten.set(null);
     hook.at(BatchHook.Stage.BEFORE_WRITE, batchId);
-    List<OffsetRange> ranges = offsets.ranges(batchId);
-    List<OffsetReset> resets = dataLoss.resets(batchId, offsets.resets(batchId));
-    Instant batchTime = offsets.batchTime(batchId);
+    OffsetLog.Planned planned = offsets.planned(batchId);
+    List<OffsetRange> ranges = planned.ranges();
+    List<OffsetReset> resets = dataLoss.resets(batchId, planned.resets());
+    Instant batchTime = planned.time();
     // The loss is looked up for each attempt and confirmed after its write: Kafka may delete records between retries.
     CommitManifest manifest = retry.run(batchId, () -> {
       List<OffsetRange> lost = dataLoss.lost(batchId, ranges);
