@@ -3,17 +3,12 @@ package dev.archiver.spark.commit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.archiver.cli.ArchiverCli;
-import dev.archiver.commit.CommitManifest;
-import dev.archiver.commit.DataFile;
-import dev.archiver.commit.OffsetRange;
 import dev.archiver.engine.ArchiverEngine;
-import dev.archiver.spark.testing.S3MockServer;
+import dev.archiver.testing.Manifests;
 import dev.archiver.vacuum.ArchiveStorage;
 import dev.archiver.vacuum.QuarantineClaims;
-import dev.archiver.vacuum.Vacuum;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,17 +17,14 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Vacuum on real storage (the local file system through Hadoop, and S3 through S3A on a real S3 API server), on
- * archives laid out by hand: what it must never delete however the roots are spelled or shared.
+ * Vacuum on the local file system through Hadoop, on archives laid out by hand: what it must never delete however the
+ * roots are spelled or shared. (On S3 through S3A: {@code S3ArchiveIT}, which has a server running.)
  */
 class VacuumIT {
   private static final String FILE = "event_date=2026-11-25/part-00000000000000000000-00000.c000.snappy.parquet";
@@ -122,36 +114,6 @@ class VacuumIT {
         .contains("commit.retry.num-retries 5");
   }
 
-  /** {@code s3://} and {@code s3a://} (and a trailing slash) name one bucket when both go through S3A. */
-  @Test
-  void s3AndS3aNameTheSameObjects() throws Exception {
-    try (S3MockServer s3 = new S3MockServer(Files.createDirectories(dir.resolve("s3")))) {
-      Configuration conf = s3.hadoopConf(s3.endpoint());
-      conf.set("fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
-      // One endpoint here: cached file systems spare an S3A client per call.
-      conf.set("fs.s3a.impl.disable.cache", "false");
-      String written = "s3a://" + S3MockServer.BUCKET + "/app-logs";
-      String asked = "s3://" + S3MockServer.BUCKET + "/app-logs/";
-      new HadoopCommitLog(written, conf).commit(manifest(written, written + "/_quarantine", 0, List.of(FILE),
-          List.of(QUARANTINED)));
-      FileSystem fs = new org.apache.hadoop.fs.Path(written).getFileSystem(conf);
-      for (String f : List.of(FILE, "_quarantine/" + QUARANTINED, ORPHAN)) {
-        try (OutputStream o = fs.create(new org.apache.hadoop.fs.Path(written + "/" + f))) {
-          o.write(new byte[] {1, 2, 3});
-        }
-      }
-      // Objects cannot be back-dated: vacuum as if two days had passed.
-      Vacuum.Result result = new Vacuum(new HadoopArchiveStorage(conf), root -> new HadoopCommitLog(root, conf))
-          .run(new Vacuum.Request(asked, asked + "_quarantine", asked + "_archiver/checkpoint", Duration.ofDays(1),
-              Instant.now().plus(Duration.ofDays(2)), false));
-      assertThat(result.orphans()).extracting(ArchiveStorage.StoredFile::uri)
-          .containsExactly("s3://" + S3MockServer.BUCKET + "/app-logs/" + ORPHAN);
-      assertThat(fs.exists(new org.apache.hadoop.fs.Path(written + "/" + FILE))).isTrue();
-      assertThat(fs.exists(new org.apache.hadoop.fs.Path(written + "/_quarantine/" + QUARANTINED))).isTrue();
-      assertThat(fs.exists(new org.apache.hadoop.fs.Path(written + "/" + ORPHAN))).isFalse();
-    }
-  }
-
   private int vacuum(String... args) {
     String[] all = new String[args.length + 3];
     all[0] = "vacuum";
@@ -169,18 +131,8 @@ class VacuumIT {
       List<String> quarantined) {
     Configuration conf = new Configuration();
     ArchiveStorage storage = new HadoopArchiveStorage(conf);
-    new HadoopCommitLog(archive.toString(), conf).commit(manifest(storage.qualify(archive.toString()),
-        storage.qualify(quarantine.toString()), batchId, files, quarantined));
-  }
-
-  private static CommitManifest manifest(String archive, String quarantine, long batchId, List<String> files,
-      List<String> quarantined) {
-    return new CommitManifest(CommitManifest.FORMAT_VERSION, batchId, "query", Instant.now(), archive, quarantine,
-        List.of(new OffsetRange("events", 0, 0, files.size() + quarantined.size())),
-        files.size() + quarantined.size(), files.size(), quarantined.size(),
-        files.stream().map(f -> new DataFile(f, 1, 3)).toList(),
-        quarantined.stream().map(f -> new DataFile(f, 1, 3)).toList(), Optional.empty(), List.of(),
-        Map.of("maxRecordsPerBatch", "10", "policy", "fixed", "reason", "test"), List.of());
+    new HadoopCommitLog(archive.toString(), conf).commit(Manifests.listing(batchId,
+        storage.qualify(archive.toString()), storage.qualify(quarantine.toString()), files, quarantined));
   }
 
   private static Path write(Path file) throws IOException {
