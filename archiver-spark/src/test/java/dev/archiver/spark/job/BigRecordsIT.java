@@ -100,7 +100,7 @@ class BigRecordsIT {
       for (int i = 0; i < RECORDS; i++) {
         String json = "{\"event_id\":\"e-" + i + "\",\"event_time\":\"" + now + "\",\"service\":\"big\","
             + "\"message\":\"" + i + filler.substring(Integer.toString(i).length()) + "\"}";
-        producer.send(new ProducerRecord<>(topic, json.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(topic, i % 4, null, json.getBytes(StandardCharsets.UTF_8)));
       }
       producer.flush();
     }

@@ -116,8 +116,10 @@ class HostileInputIT extends SparkIT {
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+      int i = 0;
       for (byte[] value : values) {
-        producer.send(new ProducerRecord<>(topic, value)).get();
+        // Both partitions, whatever the producer's sticky partitioner would choose.
+        producer.send(new ProducerRecord<>(topic, i++ % 2, null, value)).get();
       }
     }
   }
