@@ -54,8 +54,7 @@ final class ConfigFlags {
   static ArchiverConfig loadStorage(CommandLine line) {
     Optional<Path> file = Flags.string(line, "config").map(Path::of);
     Map<String, String> values = new LinkedHashMap<>(overrides(line));
-    Map<String, String> fromFile = file.map(f -> ConfigLoader.load(Optional.of(f), Map.of()).values())
-        .orElse(Map.of());
+    Map<String, String> fromFile = file.map(ConfigLoader::read).orElse(Map.of());
     Map<String, String> merged = new LinkedHashMap<>(fromFile);
     merged.putAll(values);
     if (!merged.containsKey(TOPIC.name()) && !merged.containsKey(TOPIC_PATTERN.name())) {
@@ -63,6 +62,25 @@ final class ConfigFlags {
     }
     merged.putIfAbsent(SCHEMA_DDL.name(), "unused STRING");
     return ConfigLoader.fromMap(merged);
+  }
+
+  /**
+   * For commands that only talk to Kafka ({@code datagen}): the source settings of {@code --config} and
+   * {@code --set} (a secured broker's {@code source.kafka.*}), the keys a run requires given placeholders.
+   */
+  static ArchiverConfig.Source loadSource(CommandLine line) {
+    Optional<Path> file = Flags.string(line, "config").map(Path::of);
+    file.filter(f -> !Files.isRegularFile(f)).ifPresent(f -> {
+      throw new UsageException("--config: no such file " + f.toAbsolutePath());
+    });
+    Map<String, String> merged = new LinkedHashMap<>(file.map(ConfigLoader::read).orElse(Map.of()));
+    merged.putAll(overrides(line));
+    if (!merged.containsKey(TOPIC.name()) && !merged.containsKey(TOPIC_PATTERN.name())) {
+      merged.put(TOPIC_PATTERN.name(), ".*");
+    }
+    merged.putIfAbsent(SCHEMA_DDL.name(), "unused STRING");
+    merged.putIfAbsent(OUTPUT_PATH.name(), "unused");
+    return ConfigLoader.fromMap(merged).source();
   }
 
   static Map<String, String> overrides(CommandLine line) {

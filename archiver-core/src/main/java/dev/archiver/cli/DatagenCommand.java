@@ -1,9 +1,11 @@
 package dev.archiver.cli;
 
+import dev.archiver.config.ArchiverConfig;
 import dev.archiver.datagen.DataGenerator;
 import dev.archiver.kafka.KafkaAdmin;
 import java.util.Map;
 import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 
 /** {@code datagen}: realistic JSON log events, some malformed, with an optional traffic spike. */
@@ -30,12 +32,16 @@ final class DatagenCommand implements Command {
         .addOption(Flags.value("spike-factor", "K", "how many times faster events come during the spike (default 10)"))
         .addOption(Flags.value("spike-events", "M", "how many events the spike lasts (default events/10)"))
         .addOption(Flags.value("partitions", "P", "partitions when the topic is created (default 4)"))
-        .addOption(Flags.value("seed", "S", "random seed (default 42)"));
+        .addOption(Flags.value("seed", "S", "random seed (default 42)"))
+        .addOption(Flags.value("config", "FILE", "an archiver config whose source.bootstrap-servers and"
+            + " source.kafka.* (a secured broker's settings, e.g. the local broker's client.json) are used"))
+        .addOption(Option.builder().longOpt("set").hasArgs().argName("KEY=VALUE")
+            .desc("sets a config key, e.g. source.kafka.security.protocol=SSL; repeatable").build());
   }
 
   @Override
   public int run(CommandLine line, CliContext context) {
-    String bootstrap = Flags.string(line, "bootstrap-servers").orElse("localhost:9092");
+    ArchiverConfig.Source source = ConfigFlags.loadSource(line);
     long events = Flags.longValue(line, "events", -1);
     if (events <= 0) {
       throw new UsageException("--events is required and must be > 0");
@@ -55,16 +61,22 @@ final class DatagenCommand implements Command {
     DataGenerator.Plan plan = new DataGenerator.Plan(Flags.required(line, "topic"), events, rate, ratio,
         Flags.longValue(line, "spike-at", -1), factor, Flags.longValue(line, "spike-events", events / 10),
         Flags.longValue(line, "seed", 42));
-    DataGenerator.Result result = generate(bootstrap, plan, (int) Flags.longValue(line, "partitions", 4));
+    DataGenerator.Result result = generate(source.bootstrapServers(), source.kafkaOptions(), plan,
+        (int) Flags.longValue(line, "partitions", 4));
     context.out().printf("datagen: sent %d events (%d malformed) to %s in %.1fs%n", result.sent(),
         result.malformed(), plan.topic(), result.seconds());
     return 0;
   }
 
   static DataGenerator.Result generate(String bootstrap, DataGenerator.Plan plan, int partitions) {
-    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
+    return generate(bootstrap, Map.of(), plan, partitions);
+  }
+
+  static DataGenerator.Result generate(String bootstrap, Map<String, String> kafkaOptions, DataGenerator.Plan plan,
+      int partitions) {
+    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, kafkaOptions)) {
       admin.createTopic(plan.topic(), partitions);
     }
-    return new DataGenerator(bootstrap, Map.of()).run(plan);
+    return new DataGenerator(bootstrap, kafkaOptions).run(plan);
   }
 }

@@ -3,6 +3,7 @@ package dev.archiver.cli;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.OffsetRange;
+import dev.archiver.commit.OffsetReset;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.kafka.KafkaAdmin;
 import java.io.PrintStream;
@@ -46,14 +47,23 @@ final class StatusCommand implements Command {
       out.println("records archived:    " + manifests.stream().mapToLong(CommitManifest::numArchived).sum());
       out.println("records quarantined: " + manifests.stream().mapToLong(CommitManifest::numQuarantined).sum());
       out.println("files:               " + manifests.stream().mapToInt(m -> m.files().size()).sum());
-      List<CommitManifest> lossy = manifests.stream().filter(m -> m.lostRecords() > 0).toList();
+      List<CommitManifest> lossy = manifests.stream().filter(m -> !m.dataLoss().isEmpty()).toList();
       if (!lossy.isEmpty()) {
-        out.println("DATA LOSS:           " + lossy.stream().mapToLong(CommitManifest::lostRecords).sum()
-            + " records deleted by Kafka retention before they were archived, in batches "
+        out.println("DATA LOSS:           " + lossy.stream().flatMap(m -> m.dataLoss().stream())
+            .mapToLong(OffsetRange::size).sum()
+            + " records deleted in Kafka (retention, or a deletion) before they were archived, in batches "
             + lossy.stream().map(m -> Long.toString(m.batchId())).collect(Collectors.joining(", ")) + ": "
             + lossy.stream().flatMap(m -> m.dataLoss().stream())
                 .map(r -> r.topicPartition() + " [" + r.startOffset() + ", " + r.endOffset() + ")")
                 .collect(Collectors.joining(", ")));
+      }
+      for (CommitManifest m : manifests) {
+        for (OffsetReset r : m.offsetResets()) {
+          out.println("DATA LOSS:           " + r.topicPartition() + " went back from offset " + r.fromOffset()
+              + " to " + r.toOffset() + " before batch " + m.batchId() + " (topic recreated or truncated): its"
+              + " offsets [0, " + r.toOffset() + ") were not archived, and anything after " + r.fromOffset()
+              + " in the old topic is gone");
+        }
       }
       out.println("last batch offsets:  " + last.offsets().stream()
           .map(r -> r.topicPartition() + " [" + r.startOffset() + ", " + r.endOffset() + ")")

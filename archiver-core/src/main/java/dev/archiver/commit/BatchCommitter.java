@@ -45,6 +45,16 @@ public final class BatchCommitter<B> {
 
   /** Commits the batch, or returns the manifest that already committed it. */
   public CommitManifest commit(BatchContext context, B batch) {
+    return commit(context, batch, () -> {
+    });
+  }
+
+  /**
+   * {@link #commit(BatchContext, Object)} with a check run after the files are written and before the manifest is
+   * published: it throws to abandon this attempt (files stay unlisted), e.g. when what the context says about the
+   * batch may no longer hold.
+   */
+  public CommitManifest commit(BatchContext context, B batch, Runnable beforePublish) {
     Optional<CommitManifest> existing = log.read(context.batchId());
     if (existing.isPresent()) {
       CommitManifest manifest = existing.get();
@@ -71,12 +81,13 @@ public final class BatchCommitter<B> {
       throw new IllegalStateException("batch " + context.batchId() + ": the sink counted " + written.numQuarantined()
           + " quarantined records but its quarantine files hold " + quarantinedRows + "; not committing");
     }
+    beforePublish.run();
     OptionalLong epoch = lease.epoch();
     CommitManifest manifest = new CommitManifest(CommitManifest.FORMAT_VERSION, context.batchId(),
         context.queryId(), clock.instant(), written.archiveRoot(), written.quarantineRoot(), context.offsets(),
         written.numArchived() + written.numQuarantined(), written.numArchived(), written.numQuarantined(),
         written.files(), written.quarantineFiles(), written.eventTime(), written.partitions(),
-        context.intake().asMap(), context.dataLoss(),
+        context.intake().asMap(), context.dataLoss(), context.offsetResets(),
         epoch.isPresent() ? Optional.of(epoch.getAsLong()) : Optional.empty());
     lease.check();
     log.commit(manifest);

@@ -28,6 +28,23 @@ public final class BatchRetry {
     this.sleeper = sleeper;
   }
 
+  /**
+   * The longest this retry waits in all before giving up: {@code retries} waits from {@code initialWait}, doubling,
+   * each at most a minute. Not counting the attempts themselves.
+   */
+  public static Duration totalWait(int retries, Duration initialWait) {
+    Duration total = Duration.ZERO;
+    Duration wait = initialWait;
+    for (int i = 0; i < retries; i++) {
+      if (wait.equals(MAX_WAIT)) {
+        return total.plus(MAX_WAIT.multipliedBy(retries - i));
+      }
+      total = total.plus(wait);
+      wait = wait.multipliedBy(2).compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait.multipliedBy(2);
+    }
+    return total;
+  }
+
   public <T> T run(long batchId, Supplier<T> attempt) {
     Duration wait = initialWait;
     for (int retry = 1; ; retry++) {

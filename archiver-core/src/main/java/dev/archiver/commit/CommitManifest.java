@@ -16,8 +16,10 @@ import java.util.Optional;
  * @param quarantineFiles quarantine files, paths relative to {@code quarantineRoot}
  * @param partitions archive partitions the batch wrote to, e.g. {@code event_date=2026-11-25}
  * @param intake the back-pressure decision that sized the batch: {@code maxRecordsPerBatch} and {@code reason}
- * @param dataLoss offset ranges of this batch that Kafka had deleted (retention) before they could be read; only
- *     with {@code source.fail-on-data-loss: false}, else the job fails instead
+ * @param dataLoss offset ranges of this batch that Kafka had deleted (retention, or a deletion while the batch was
+ *     retried) before they could be read; only with {@code source.fail-on-data-loss: false}, else the job fails
+ * @param offsetResets partitions whose offsets went backwards before this batch (the topic was recreated or
+ *     truncated); only with {@code source.fail-on-data-loss: false}, else the job fails
  * @param writerEpoch the writer lease epoch of the driver that published the manifest (one driver per output)
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
@@ -25,7 +27,8 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     String archiveRoot, String quarantineRoot, List<OffsetRange> offsets, long numRecords, long numArchived,
     long numQuarantined, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
     List<String> partitions, Map<String, String> intake,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetRange> dataLoss, Optional<Long> writerEpoch) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetRange> dataLoss,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetReset> offsetResets, Optional<Long> writerEpoch) {
 
   public static final int FORMAT_VERSION = 1;
 
@@ -36,6 +39,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     partitions = List.copyOf(partitions);
     intake = Map.copyOf(intake);
     dataLoss = dataLoss == null ? List.of() : List.copyOf(dataLoss);
+    offsetResets = offsetResets == null ? List.of() : List.copyOf(offsetResets);
     writerEpoch = writerEpoch == null ? Optional.empty() : writerEpoch;
     if (numRecords != numArchived + numQuarantined) {
       throw new IllegalArgumentException("manifest of batch " + batchId + ": numRecords " + numRecords
@@ -43,13 +47,24 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     }
   }
 
+  /** A manifest without offset resets and without a writer lease. */
+  public CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt, String archiveRoot,
+      String quarantineRoot, List<OffsetRange> offsets, long numRecords, long numArchived, long numQuarantined,
+      List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
+      List<String> partitions, Map<String, String> intake, List<OffsetRange> dataLoss) {
+    this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
+        numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, List.of(), Optional.empty());
+  }
+
   /** The manifest's file name: the batch id zero-padded to 20 digits, so names sort in batch order. */
   public static String fileName(long batchId) {
     return String.format("%020d.json", batchId);
   }
 
+  /** Records Kafka deleted before this batch read them, plus offsets skipped after a reset. */
   public long lostRecords() {
-    return dataLoss.stream().mapToLong(OffsetRange::size).sum();
+    return dataLoss.stream().mapToLong(OffsetRange::size).sum()
+        + offsetResets.stream().mapToLong(OffsetReset::skipped).sum();
   }
 
   public long archivedBytes() {

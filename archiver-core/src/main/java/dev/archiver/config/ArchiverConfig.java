@@ -34,9 +34,25 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
 
   /** How a record's JSON value is parsed and which of its fields decide where it goes. */
   public record Schema(String ddl, Optional<String> eventTimeColumn, List<String> requiredColumns,
-      Optional<String> timestampFormat) {
+      Optional<String> timestampFormat, Optional<EventTimeBounds> eventTimeBounds) {
     public Schema {
       requiredColumns = List.copyOf(requiredColumns);
+    }
+
+    public Schema(String ddl, Optional<String> eventTimeColumn, List<String> requiredColumns,
+        Optional<String> timestampFormat) {
+      this(ddl, eventTimeColumn, requiredColumns, timestampFormat, Optional.empty());
+    }
+  }
+
+  /**
+   * How far an event time may lie before ({@code back}) and after ({@code ahead}) the time its batch ran; records
+   * outside are quarantined.
+   */
+  public record EventTimeBounds(Duration back, Duration ahead) {
+    @Override
+    public String toString() {
+      return Durations.human(back) + " before, " + Durations.human(ahead) + " after";
     }
   }
 
@@ -56,10 +72,14 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
     }
   }
 
-  /** How each batch's intake limit is chosen; the adaptive fields are resolved (defaults derived). */
+  /**
+   * How each batch's intake limit is chosen; the adaptive fields are resolved (defaults derived).
+   * {@code maxBytesPerBatch} caps either policy's record limit by the bytes of record values a batch may read.
+   */
   public record Backpressure(String policy, long maxRecordsPerBatch, long minRecordsPerBatch,
       long initialRecordsPerBatch, long increaseRecords, double decreaseFactor, long memoryBudgetBytes,
-      Duration targetBatchDuration, Optional<Long> minRecordsPerTrigger, Duration maxTriggerDelay) {
+      Duration targetBatchDuration, Optional<Long> minRecordsPerTrigger, Duration maxTriggerDelay,
+      Optional<Long> maxBytesPerBatch) {
   }
 
   /** Per-batch metrics: the Prometheus endpoint and the heap alert. */

@@ -41,6 +41,12 @@ public final class ArchiverConfigKeys {
   public static final ConfigKey TIMESTAMP_FORMAT = withoutDefault("schema.timestamp-format", ValueType.string(),
       "Pattern for TIMESTAMP fields (Spark datetime pattern). Unset: ISO-8601.");
 
+  public static final ConfigKey EVENT_TIME_BOUNDS = withoutDefault("schema.event-time-bounds", ValueType.bounds(),
+      "How far an event time may lie before and after the time its batch ran (from Spark's offset log, the same on "
+          + "a replay), as BACK,AHEAD, e.g. 7d,1d. Records outside go to the quarantine with the reason, so a bad "
+          + "clock or a forged event can neither widen a dbt batch window nor scatter a batch over thousands of "
+          + "partitions. Unset: no bounds (a backfill of old events needs wide ones).");
+
   public static final ConfigKey OUTPUT_PATH = withoutDefault("output.path", ValueType.string(),
       "Archive root: a local path, file:// or s3a:// URI.");
   public static final ConfigKey CHECKPOINT = withoutDefault("output.checkpoint", ValueType.string(),
@@ -80,6 +86,11 @@ public final class ArchiverConfigKeys {
       ValueType.positiveLong(), "100000",
       "Most Kafka records one batch reads (all partitions together); bounds a batch's memory. The adaptive "
           + "policy's ceiling.");
+  public static final ConfigKey MAX_BYTES_PER_BATCH = withoutDefault("backpressure.max-bytes-per-batch",
+      ValueType.size(), "Most bytes of record values one batch reads, for topics whose record sizes vary (a few "
+          + "records of megabytes among small ones). Kafka offsets carry no sizes, so it is applied as a record "
+          + "limit from the bytes per record of the batch before; a run's first batch assumes 1 MiB per record "
+          + "(Kafka's default largest message). Caps either policy. Unset: records only.");
   public static final ConfigKey MIN_RECORDS_PER_BATCH = optional("backpressure.min-records-per-batch",
       ValueType.positiveLong(), "1000", "The adaptive policy's floor: it never cuts the limit below this.");
   public static final ConfigKey INITIAL_RECORDS_PER_BATCH = withoutDefault("backpressure.initial-records-per-batch",
@@ -132,18 +143,19 @@ public final class ArchiverConfigKeys {
       "Any Spark conf, set on the session (spark.master, spark.sql.shuffle.partitions, spark.hadoop.fs.s3a.*). "
           + "spark.master defaults to local[*] when nothing else sets it; "
           + "spark.sql.parquet.outputTimestampType to TIMESTAMP_MICROS; spark.sql.maxConcurrentOutputFileWriters to "
-          + "16 with spark.sql.optimizer.plannedWrite.enabled false (no sort before the partitioned write).");
+          + "16 with spark.sql.optimizer.plannedWrite.enabled false (no sort before the partitioned write); "
+          + "spark.sql.parquet.datetimeRebaseModeInWrite and int96RebaseModeInWrite to CORRECTED (an event of year 1 "
+          + "is written as it is instead of failing its batch); spark.hadoop.parquet.page.size.row.check.min 2, "
+          + "row.check.max 100 and parquet.memory.pool.ratio 0.5 (records of megabytes stay within the heap).");
 
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
-      OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE, LEASE_TIMEOUT,
-      COMMIT_RETRIES,
-      COMMIT_RETRY_WAIT, TRIGGER,
-      TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH,
-      INCREASE_RECORDS, DECREASE_FACTOR, MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY,
-      METRICS_PORT, HEAP_ALERT_RATIO, NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL,
-      AIRFLOW_DAG, AIRFLOW_TOKEN, AIRFLOW_USERNAME, AIRFLOW_PASSWORD, NOTIFY_QUEUE, NOTIFY_ATTEMPTS, NOTIFY_BACKOFF,
-      JOB_NAME, SPARK_OPTIONS);
+      EVENT_TIME_BOUNDS, OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE,
+      LEASE_TIMEOUT, COMMIT_RETRIES, COMMIT_RETRY_WAIT, TRIGGER, TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH,
+      MAX_BYTES_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH, INCREASE_RECORDS, DECREASE_FACTOR,
+      MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY, METRICS_PORT, HEAP_ALERT_RATIO,
+      NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL, AIRFLOW_DAG, AIRFLOW_TOKEN, AIRFLOW_USERNAME,
+      AIRFLOW_PASSWORD, NOTIFY_QUEUE, NOTIFY_ATTEMPTS, NOTIFY_BACKOFF, JOB_NAME, SPARK_OPTIONS);
 
   private ArchiverConfigKeys() {
   }

@@ -38,6 +38,17 @@ public final class ConfigLoader {
     return fromMap(raw);
   }
 
+  /** The file's keys as a flat map of dotted keys, unvalidated: for commands that fill in the rest themselves. */
+  public static Map<String, String> read(Path file) {
+    Map<String, String> raw = new LinkedHashMap<>();
+    List<ConfigError> errors = new ArrayList<>();
+    readFile(file, raw, errors);
+    if (!errors.isEmpty()) {
+      throw new ConfigException(errors);
+    }
+    return raw;
+  }
+
   /** Validates a flat map of dotted keys. */
   public static ArchiverConfig fromMap(Map<String, String> raw) {
     Values v = new Values(raw);
@@ -60,7 +71,8 @@ public final class ConfigLoader {
     String ddl = (String) v.require(SCHEMA_DDL, "set the schema of the JSON records as a Spark DDL string, "
         + "e.g. --schema 'id STRING, ts TIMESTAMP'");
     ArchiverConfig.Schema schema = new ArchiverConfig.Schema(ddl, eventTime, required,
-        v.opt(TIMESTAMP_FORMAT).map(String.class::cast));
+        v.opt(TIMESTAMP_FORMAT).map(String.class::cast),
+        v.opt(EVENT_TIME_BOUNDS).map(ArchiverConfig.EventTimeBounds.class::cast));
 
     String path = (String) v.require(OUTPUT_PATH, "set the archive root, e.g. --output s3a://bucket/archive");
     String root = path == null ? "" : path;
@@ -69,6 +81,9 @@ public final class ConfigLoader {
         v.opt(QUARANTINE).map(String.class::cast).orElse(ArchiverConfig.join(root, "_quarantine")),
         (Boolean) v.get(PARTITION_BY_HOUR), (String) v.get(COMPRESSION), (Long) v.get(MAX_RECORDS_PER_FILE),
         asInt(v.get(COMMIT_RETRIES)), (Duration) v.get(COMMIT_RETRY_WAIT), (Duration) v.get(LEASE_TIMEOUT));
+    if (path != null) {
+      checkRoots(v, output);
+    }
 
     ArchiverConfig.Trigger trigger = new ArchiverConfig.Trigger((String) v.get(TRIGGER),
         (Duration) v.get(TRIGGER_INTERVAL));
@@ -87,6 +102,49 @@ public final class ConfigLoader {
     v.throwIfErrors();
     return new ArchiverConfig(source, schema, output, trigger, backpressure, metrics, notify, (String) v.get(JOB_NAME),
         sparkConf, raw);
+  }
+
+  /**
+   * How the archive, quarantine and checkpoint roots may nest. Vacuum lists the archive and quarantine roots and
+   * deletes what no manifest lists; Spark, Hive, Trino and Athena read every file under the archive root except in
+   * directories starting with {@code _}. So a checkpoint below either root must sit under the archive's
+   * {@code _archiver/} (the default), a quarantine below the archive root in a {@code _} directory (the default,
+   * {@code _quarantine}), and no root inside another's place. Compared by {@link StoragePaths#canonical}.
+   */
+  private static void checkRoots(Values v, ArchiverConfig.Output o) {
+    String archive = o.path();
+    String reserved = ArchiverConfig.join(archive, "_archiver");
+    if (StoragePaths.within(o.checkpoint(), archive) && !StoragePaths.within(o.checkpoint(), reserved)) {
+      v.error(CHECKPOINT.name(), "'" + o.checkpoint() + "' is inside output.path but not under its _archiver/"
+          + " directory, where vacuum would delete Spark's checkpoint files and table scans would list them; use "
+          + ArchiverConfig.join(archive, "_archiver/checkpoint") + " (the default) or a path outside the archive");
+    }
+    if (StoragePaths.within(o.checkpoint(), o.quarantine())) {
+      v.error(CHECKPOINT.name(), "'" + o.checkpoint() + "' is inside output.quarantine, where vacuum would delete"
+          + " Spark's checkpoint files; move it out, e.g. to " + ArchiverConfig.join(archive, "_archiver/checkpoint"));
+    }
+    for (String root : new String[] {archive, o.quarantine()}) {
+      if (StoragePaths.within(root, o.checkpoint())) {
+        v.error(CHECKPOINT.name(), "'" + o.checkpoint() + "' contains " + root + "; the checkpoint needs a directory"
+            + " of its own, e.g. " + ArchiverConfig.join(archive, "_archiver/checkpoint"));
+      }
+    }
+    if (StoragePaths.within(archive, o.quarantine())) {
+      v.error(QUARANTINE.name(), "'" + o.quarantine() + "' contains output.path; quarantine files and archive"
+          + " files would mix. Use a directory of its own, e.g. " + ArchiverConfig.join(archive, "_quarantine"));
+    } else {
+      StoragePaths.relative(o.quarantine(), archive).ifPresent(below -> {
+        if (below.equals("_archiver") || below.startsWith("_archiver/")) {
+          v.error(QUARANTINE.name(), "'" + o.quarantine() + "' is inside " + reserved + ", which holds manifests"
+              + " and the checkpoint; use e.g. " + ArchiverConfig.join(archive, "_quarantine"));
+        } else if (!below.startsWith("_")) {
+          v.error(QUARANTINE.name(), "'" + o.quarantine() + "' is inside output.path in a directory table scans"
+              + " read, so Spark, Hive, Trino and Athena would read quarantined records as archived rows; use a"
+              + " directory starting with _ (e.g. " + ArchiverConfig.join(archive, "_quarantine")
+              + ", the default) or a path outside the archive");
+        }
+      });
+    }
   }
 
   private static ArchiverConfig.Backpressure backpressure(Values v, ArchiverConfig.Trigger trigger) {
@@ -110,7 +168,8 @@ public final class ConfigLoader {
     return new ArchiverConfig.Backpressure((String) v.get(BACKPRESSURE_POLICY), ceiling, floor, initial,
         v.opt(INCREASE_RECORDS).map(Long.class::cast).orElse(Math.max(1, ceiling / 20)),
         (Double) v.get(DECREASE_FACTOR), (Long) v.get(MEMORY_BUDGET), target == null ? Duration.ofSeconds(30) : target,
-        v.opt(MIN_TRIGGER_RECORDS).map(Long.class::cast), (Duration) v.get(MAX_TRIGGER_DELAY));
+        v.opt(MIN_TRIGGER_RECORDS).map(Long.class::cast), (Duration) v.get(MAX_TRIGGER_DELAY),
+        v.opt(MAX_BYTES_PER_BATCH).map(Long.class::cast));
   }
 
   private static ArchiverConfig.Notify notify(Values v) {

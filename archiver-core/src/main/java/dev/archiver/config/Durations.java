@@ -33,6 +33,28 @@ public final class Durations {
     }
   }
 
+  /** For people: {@code 1h7m4s}, {@code 2d3h}, {@code 500ms}; parses back with {@link #parse} only when one unit. */
+  public static String human(Duration d) {
+    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+      return d.toMillis() + "ms";
+    }
+    StringBuilder sb = new StringBuilder();
+    long days = d.toDays();
+    if (days > 0) {
+      sb.append(days).append('d');
+    }
+    if (d.toHoursPart() > 0) {
+      sb.append(d.toHoursPart()).append('h');
+    }
+    if (d.toMinutesPart() > 0) {
+      sb.append(d.toMinutesPart()).append('m');
+    }
+    if (d.toSecondsPart() > 0) {
+      sb.append(d.toSecondsPart()).append('s');
+    }
+    return sb.toString();
+  }
+
   /** The form Spark's trigger and our logs use: whole milliseconds. */
   public static String format(Duration d) {
     return d.toMillis() + "ms";

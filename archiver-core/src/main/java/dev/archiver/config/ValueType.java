@@ -95,6 +95,17 @@ public record ValueType(String description, Function<String, Object> parser) {
     });
   }
 
+  /** {@code BACK,AHEAD}: two durations, each zero or longer. */
+  public static ValueType bounds() {
+    return new ValueType("BACK,AHEAD durations (e.g. 7d,1d)", raw -> {
+      String[] parts = raw.split(",");
+      if (parts.length != 2) {
+        throw new IllegalArgumentException("'" + raw + "' is not two durations BACK,AHEAD; use e.g. 7d,1d");
+      }
+      return new ArchiverConfig.EventTimeBounds(Durations.parse(parts[0]), Durations.parse(parts[1]));
+    });
+  }
+
   public static ValueType list() {
     return new ValueType("comma-separated list", raw -> Arrays.stream(raw.split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList());

@@ -1,5 +1,6 @@
 package dev.archiver.kafka;
 
+import dev.archiver.InvalidInputException;
 import dev.archiver.RetriableException;
 import java.time.Duration;
 import java.util.Map;
@@ -16,7 +17,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** The few broker questions the CLI asks: end offsets (for lag), and topic creation (for datagen and the demo). */
@@ -24,13 +29,72 @@ public final class KafkaAdmin implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private final Admin admin;
 
+  private final Map<String, String> kafkaOptions;
+
+  /**
+   * An admin client with the archiver's consumer settings ({@code source.kafka.*}). Throws
+   * {@link InvalidInputException} naming the setting when those settings cannot work (a key store that does not
+   * open with its password).
+   */
   public KafkaAdmin(String bootstrapServers, Map<String, String> kafkaOptions) {
+    this.kafkaOptions = Map.copyOf(kafkaOptions);
     Properties props = new Properties();
     props.putAll(kafkaOptions);
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-    this.admin = Admin.create(props);
+    try {
+      this.admin = Admin.create(props);
+    } catch (KafkaException e) {
+      throw refused(e, this.kafkaOptions).orElseThrow(() -> e);
+    }
+  }
+
+  /**
+   * Kafka refusing the archiver's credentials or TLS settings, as an error that names the settings to check and
+   * never their values; empty for any other failure. Kafka's own messages hold no secret either. Without a cause:
+   * the CLI prints a failure's innermost cause, which here would hide the setting to check.
+   */
+  static Optional<InvalidInputException> refused(Throwable failure, Map<String, String> kafkaOptions) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof SaslAuthenticationException) {
+        return Optional.of(new InvalidInputException("Kafka refused the archiver's credentials ("
+            + t.getClass().getSimpleName() + ": " + firstLine(message) + "); check the username and password in "
+            + "source.kafka.sasl.jaas.config and source.kafka.sasl.mechanism (now "
+            + kafkaOptions.getOrDefault("sasl.mechanism", "GSSAPI, Kafka's default") + ")"));
+      }
+      if (t instanceof SslAuthenticationException) {
+        return Optional.of(new InvalidInputException("the TLS handshake with Kafka failed ("
+            + t.getClass().getSimpleName() + ": " + firstLine(message) + "); check source.kafka.ssl.truststore.*"
+            + " (does it trust the broker's certificate?) and, if the broker asks for a client certificate,"
+            + " source.kafka.ssl.keystore.*"));
+      }
+      if (t instanceof AuthenticationException) {
+        return Optional.of(new InvalidInputException("Kafka refused to authenticate the archiver ("
+            + t.getClass().getSimpleName() + ": " + firstLine(message) + "); check source.kafka.security.protocol"
+            + " and the source.kafka.sasl.* or source.kafka.ssl.* settings"));
+      }
+      if (message.startsWith("Failed to load SSL keystore")) {
+        String which = sslStoreSetting(message, kafkaOptions);
+        return Optional.of(new InvalidInputException("cannot open the " + which.replace('.', ' ').replace("ssl ", "")
+            + " (" + firstLine(message) + (t.getCause() == null ? "" : ": " + firstLine(t.getCause().getMessage()))
+            + "); check source.kafka." + which + ".location and source.kafka." + which + ".password"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Which of Kafka's two stores a "Failed to load SSL keystore <path>" message is about. */
+  private static String sslStoreSetting(String message, Map<String, String> kafkaOptions) {
+    String trust = kafkaOptions.get("ssl.truststore.location");
+    return trust != null && message.contains(trust) ? "ssl.truststore" : "ssl.keystore";
+  }
+
+  private static String firstLine(String message) {
+    String m = message == null ? "" : message.strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   /** Latest offsets of every partition of the topics (comma-separated) or of the topics matching the pattern. */
@@ -65,8 +129,13 @@ public final class KafkaAdmin implements AutoCloseable {
    * OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout (KAFKA-15591, brokers before 4.2).
    */
   public void createTopic(String topic, int partitions) {
+    createTopic(topic, partitions, Map.of());
+  }
+
+  /** {@link #createTopic(String, int)} with topic configs, e.g. {@code max.message.bytes}. */
+  public void createTopic(String topic, int partitions, Map<String, String> configs) {
     try {
-      get(admin.createTopics(java.util.List.of(new NewTopic(topic, partitions, (short) 1))).all());
+      get(admin.createTopics(java.util.List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all());
     } catch (RetriableException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw e;
@@ -102,10 +171,14 @@ public final class KafkaAdmin implements AutoCloseable {
     }
   }
 
-  private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future) {
+  private <T> T get(org.apache.kafka.common.KafkaFuture<T> future) {
     try {
       return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
+      Optional<InvalidInputException> refused = refused(e.getCause(), kafkaOptions);
+      if (refused.isPresent()) {
+        throw refused.get();
+      }
       throw new RetriableException("Kafka request failed: " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
       throw new RetriableException("Kafka did not answer within " + TIMEOUT.toSeconds() + "s; is the broker up?", e);

@@ -29,22 +29,33 @@ import java.util.UUID;
 public final class LocalKafka implements AutoCloseable {
   private static final String PID_FILE = "broker.pid";
   private static final String PORT_FILE = "broker.port";
+  private static final String SECURITY_FILE = "broker.security";
 
   private final Process process;
   private final int port;
+  private final Settings settings;
   private final Thread shutdownHook;
 
-  /** Where the broker lives and which ports it takes; a port of 0 means "pick a free one". */
-  public record Settings(Path classpathFile, Path dataDir, int port, int controllerPort, int defaultPartitions) {
+  /**
+   * Where the broker lives, which ports it takes (0: pick a free one), and how clients authenticate; a data
+   * directory keeps the security mode it was first started with.
+   */
+  public record Settings(Path classpathFile, Path dataDir, int port, int controllerPort, int defaultPartitions,
+      BrokerSecurity security) {
+    public Settings(Path classpathFile, Path dataDir, int port, int controllerPort, int defaultPartitions) {
+      this(classpathFile, dataDir, port, controllerPort, defaultPartitions, BrokerSecurity.NONE);
+    }
+
     public Settings withFreePorts() {
       return new Settings(classpathFile, dataDir, port == 0 ? Ports.free() : port,
-          controllerPort == 0 ? Ports.free() : controllerPort, defaultPartitions);
+          controllerPort == 0 ? Ports.free() : controllerPort, defaultPartitions, security);
     }
   }
 
-  private LocalKafka(Process process, int port, boolean attached) {
+  private LocalKafka(Process process, Settings settings, boolean attached) {
     this.process = process;
-    this.port = port;
+    this.port = settings.port();
+    this.settings = settings;
     this.shutdownHook = attached ? new Thread(this::stopProcess, "local-kafka-stop") : null;
     if (attached) {
       Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -53,7 +64,7 @@ public final class LocalKafka implements AutoCloseable {
 
   public static LocalKafka start(Settings settings, Duration timeout) {
     Settings s = settings.withFreePorts();
-    return new LocalKafka(launch(s, timeout), s.port(), true);
+    return new LocalKafka(launch(s, timeout), s, true);
   }
 
   /** Starts a broker that outlives this JVM; returns its bootstrap servers. */
@@ -83,6 +94,23 @@ public final class LocalKafka implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
+  /** The Kafka client settings ({@code source.kafka.*} without the prefix) of the archiver's user. */
+  public Map<String, String> clientOptions() {
+    return settings.security().clientOptions(settings.dataDir().toAbsolutePath());
+  }
+
+  /** The archiver config file with the bootstrap servers and client settings, for {@code --config}. */
+  public static Path clientConfig(Path dataDir) {
+    return dataDir.resolve(BrokerSecurity.CLIENT_JSON);
+  }
+
+  /** The security mode the broker under {@code dataDir} was set up with. */
+  public static BrokerSecurity security(Path dataDir) {
+    Path file = dataDir.resolve(SECURITY_FILE);
+    return Files.exists(file) ? BrokerSecurity.of(read(file).trim()).orElse(BrokerSecurity.NONE)
+        : BrokerSecurity.NONE;
+  }
+
   @Override
   public void close() {
     stopProcess();
@@ -106,15 +134,28 @@ public final class LocalKafka implements AutoCloseable {
     Path log4j = dir.resolve("log4j.properties");
     try {
       Files.createDirectories(dir);
+      boolean formatted = Files.exists(dir.resolve("logs/meta.properties"));
+      if (formatted && security(dir) != s.security()) {
+        throw new ArchiverException("the local broker in " + dir + " was set up with --security "
+            + security(dir).flag() + ", not " + s.security().flag() + "; use that, another --dir, or delete " + dir);
+      }
+      s.security().prepare(dir, "127.0.0.1:" + s.port());
+      Files.writeString(dir.resolve(SECURITY_FILE), s.security().flag() + "\n");
+      // Holds the broker's own secrets with security on: readable by its owner only.
+      Files.deleteIfExists(props);
+      Files.createFile(props, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
       Files.writeString(props, serverProperties(s, dir));
       Files.writeString(log4j, "log4j.rootLogger=INFO, file\n"
           + "log4j.appender.file=org.apache.log4j.FileAppender\n"
           + "log4j.appender.file.File=" + dir.resolve("broker.log") + "\n"
           + "log4j.appender.file.layout=org.apache.log4j.PatternLayout\n"
           + "log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n\n");
-      if (!Files.exists(dir.resolve("logs/meta.properties"))) {
-        int rc = java(classpath, log4j, dir.resolve("format.out"), "kafka.tools.StorageTool", "format",
-            "-t", clusterId(), "-c", props.toString()).waitFor();
+      if (!formatted) {
+        List<String> format = new ArrayList<>(List.of("format", "-t", clusterId(), "-c", props.toString()));
+        format.addAll(s.security().formatArguments(dir));
+        int rc = java(classpath, log4j, dir.resolve("format.out"), "kafka.tools.StorageTool",
+            format.toArray(String[]::new)).waitFor();
         if (rc != 0) {
           throw new ArchiverException("formatting the local Kafka log dir failed (exit " + rc + "): "
               + tail(dir.resolve("format.out")));
@@ -162,11 +203,8 @@ public final class LocalKafka implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@127.0.0.1:" + s.controllerPort());
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + s.port() + ",CONTROLLER://127.0.0.1:" + s.controllerPort());
-    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + s.port());
     p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.putAll(s.security().brokerProperties(dir, s.port(), s.controllerPort()));
     p.put("log.dirs", dir.resolve("logs").toString());
     p.put("num.partitions", Integer.toString(s.defaultPartitions()));
     p.put("offsets.topic.replication.factor", "1");

@@ -1,7 +1,9 @@
 package dev.archiver.vacuum;
 
+import dev.archiver.config.StoragePaths;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The file operations vacuum needs on an archive's storage. Implementations live beside their file system.
@@ -12,11 +14,31 @@ public interface ArchiveStorage {
   record StoredFile(String uri, long bytes, Instant modified) {
   }
 
-  /** Every file under {@code root}, recursively, skipping directories whose name starts with {@code _archiver}. */
-  List<StoredFile> listData(String root);
+  /**
+   * Every file under {@code root}, recursively, nothing skipped, as qualified URIs that start with
+   * {@link #qualify}{@code (root) + "/"}; empty when the root does not exist.
+   */
+  List<StoredFile> list(String root);
 
-  /** The qualified URI of a root, in the form {@link #listData} reports files. */
+  /** The file as it is now; empty when it is gone. Vacuum looks again just before it deletes. */
+  Optional<StoredFile> stat(String uri);
+
+  /** The qualified URI of a root (scheme and authority, no trailing slash), in the form {@link #list} reports. */
   String qualify(String root);
 
+  /**
+   * One spelling per place, to compare locations named differently: {@link StoragePaths#canonical} of the qualified
+   * URI, with symbolic links resolved where the storage has them.
+   */
+  default String canonical(String location) {
+    return StoragePaths.canonical(qualify(location));
+  }
+
   void delete(String uri);
+
+  /** Writes a small file whole, replacing any file of that name. */
+  void write(String uri, String text);
+
+  /** A small file's text; empty when it does not exist. */
+  Optional<String> read(String uri);
 }

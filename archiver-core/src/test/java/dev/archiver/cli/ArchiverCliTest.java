@@ -102,11 +102,17 @@ class ArchiverCliTest {
     engine.log.commit(dev.archiver.testing.Manifests.withDataLoss(
         dev.archiver.testing.Manifests.manifest(1, "q", 100, 150, 0),
         java.util.List.of(new dev.archiver.commit.OffsetRange("events", 0, 100, 130))));
+    engine.log.commit(dev.archiver.testing.Manifests.withResets(
+        dev.archiver.testing.Manifests.manifest(2, "q", 40, 40, 0),
+        java.util.List.of(new dev.archiver.commit.OffsetReset("events", 0, 150, 40))));
     String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
     assertThat(cli.execute(status)).isZero();
-    assertThat(out()).contains("committed batches:   2 (last: batch 1", "records archived:    148",
-        "records quarantined: 2", "events-0 [100, 150)",
-        "DATA LOSS:           30 records deleted by Kafka retention before they were archived, in batches 1");
+    assertThat(out()).contains("committed batches:   3 (last: batch 2", "records archived:    148",
+        "records quarantined: 2", "events-0 [40, 40)",
+        "DATA LOSS:           30 records deleted in Kafka (retention, or a deletion) before they were archived, in"
+            + " batches 1: events-0 [100, 130)",
+        "DATA LOSS:           events-0 went back from offset 150 to 40 before batch 2 (topic recreated or"
+            + " truncated): its offsets [0, 40) were not archived");
   }
 
   @Test

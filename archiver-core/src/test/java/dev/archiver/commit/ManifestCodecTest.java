@@ -21,6 +21,12 @@ class ManifestCodecTest {
     String text = new String(json, StandardCharsets.UTF_8);
     assertThat(text).contains("\"batchId\" : 7", "\"startOffset\" : 100", "\"endOffset\" : 250",
         "\"committedAt\" : \"2026-11-25T06:00:07Z\"", "\"numQuarantined\" : 3", "\"eventTime\"");
+    assertThat(text).as("data loss fields only when there was some").doesNotContain("dataLoss", "offsetResets");
+
+    CommitManifest reset = Manifests.withResets(manifest, List.of(new OffsetReset("events", 0, 250, 40)));
+    assertThat(codec.decode(codec.encode(reset), "test")).isEqualTo(reset);
+    assertThat(new String(codec.encode(reset), StandardCharsets.UTF_8)).contains("\"offsetResets\"",
+        "\"fromOffset\" : 250", "\"toOffset\" : 40");
   }
 
   @Test
@@ -45,7 +51,7 @@ class ManifestCodecTest {
     CommitManifest ok = Manifests.manifest(1, "q", 0, 10, 2);
     assertThatThrownBy(() -> new CommitManifest(1, 1, "q", ok.committedAt(), ok.archiveRoot(), ok.quarantineRoot(),
         ok.offsets(), 10, 9, 2, ok.files(), ok.quarantineFiles(), ok.eventTime(), ok.partitions(), ok.intake(),
-        List.of(), Optional.empty()))
+        List.of()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numRecords 10 != numArchived 9");
   }
 }

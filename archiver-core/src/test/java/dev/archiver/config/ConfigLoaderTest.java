@@ -154,6 +154,65 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void refusesRootsThatNestWhereVacuumOrTableScansWouldMistakeThemForData() {
+    Map<String, String> m = minimal();
+    m.put("output.checkpoint", "/data/archive/checkpoint");
+    m.put("output.quarantine", "file:///data/archive/bad-records/");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m)).isInstanceOfSatisfying(ConfigException.class, e -> {
+      assertThat(e.errors()).extracting(ConfigError::key).containsExactlyInAnyOrder("output.checkpoint",
+          "output.quarantine");
+      assertThat(e.getMessage()).contains("output.checkpoint: '/data/archive/checkpoint' is inside output.path but"
+          + " not under its _archiver/ directory").contains("use /data/archive/_archiver/checkpoint")
+          .contains("output.quarantine: 'file:///data/archive/bad-records/' is inside output.path in a directory"
+              + " table scans read");
+    });
+
+    Map<String, String> inside = minimal();
+    inside.put("output.quarantine", "/data/quarantine");
+    inside.put("output.checkpoint", "/data/quarantine/ckpt");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(inside)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("output.checkpoint: '/data/quarantine/ckpt' is inside output.quarantine");
+
+    Map<String, String> around = minimal();
+    around.put("output.quarantine", "/data");
+    around.put("output.checkpoint", "/data/archive/_archiver/ckpt");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(around)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("output.quarantine: '/data' contains output.path");
+
+    Map<String, String> reserved = minimal();
+    reserved.put("output.quarantine", "/data/archive/_archiver/q");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(reserved)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("which holds manifests and the checkpoint");
+  }
+
+  @Test
+  void acceptsTheDefaultsAndRootsApartUnderAnySpelling() {
+    Map<String, String> m = minimal();
+    m.put("output.path", "s3://lake/archive/");
+    m.put("output.quarantine", "s3a://lake/archive/_bad");
+    m.put("output.checkpoint", "s3a://lake/checkpoints/archive");
+    assertThat(ConfigLoader.fromMap(m).output().quarantine()).isEqualTo("s3a://lake/archive/_bad");
+    Map<String, String> alias = minimal();
+    alias.put("output.path", "s3a://lake/archive");
+    alias.put("output.checkpoint", "s3://lake/archive/ckpt");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(alias)).as("s3:// and s3a:// name one bucket")
+        .hasMessageContaining("output.checkpoint: 's3://lake/archive/ckpt' is inside output.path");
+  }
+
+  @Test
+  void storagePathsHaveOneSpellingPerPlace() {
+    assertThat(StoragePaths.canonical("/data/./a/")).isEqualTo("file:/data/a");
+    assertThat(StoragePaths.canonical("file:///data/a/")).isEqualTo("file:/data/a");
+    assertThat(StoragePaths.canonical("file:/data//a")).isEqualTo("file:/data/a");
+    assertThat(StoragePaths.canonical("s3://lake/p/")).isEqualTo("s3a://lake/p");
+    assertThat(StoragePaths.canonical("S3N://lake//p/./q")).isEqualTo("s3a://lake/p/q");
+    assertThat(StoragePaths.canonical("s3a://lake")).isEqualTo("s3a://lake/");
+    assertThat(StoragePaths.within("s3a://lake/p/x", "s3a://lake")).isTrue();
+    assertThat(StoragePaths.within("/data/ab", "/data/a")).as("a prefix is not a parent").isFalse();
+    assertThat(StoragePaths.relative("s3://lake/p/_q/", "s3a://lake/p")).contains("_q");
+  }
+
+  @Test
   void parsesHumanDurations() {
     assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));

@@ -1,63 +1,235 @@
 package dev.archiver.vacuum;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.archiver.InvalidInputException;
+import dev.archiver.RetriableException;
+import dev.archiver.commit.CommitLog;
+import dev.archiver.commit.CommitManifest;
+import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigLoader;
+import dev.archiver.testing.InMemoryCommitLog;
+import dev.archiver.testing.InMemoryStorage;
 import dev.archiver.testing.Manifests;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class VacuumTest {
   private static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
-  private final List<String> deleted = new ArrayList<>();
-  private final List<ArchiveStorage.StoredFile> files = new ArrayList<>();
+  private static final Duration OLD = Duration.ofDays(30);
+  private static final String A = "file:/archive";
+  private static final String Q = "file:/archive/_quarantine";
+  private static final String CKPT = "file:/archive/_archiver/checkpoint";
+  private final InMemoryStorage storage = new InMemoryStorage();
+  private final Map<String, CommitLog> logs = new HashMap<>();
+  private final InMemoryCommitLog log = new InMemoryCommitLog();
 
-  private final ArchiveStorage storage = new ArchiveStorage() {
-    @Override
-    public List<StoredFile> listData(String root) {
-      return files.stream().filter(f -> f.uri().startsWith(root + "/")).toList();
-    }
-
-    @Override
-    public String qualify(String root) {
-      return root;
-    }
-
-    @Override
-    public void delete(String uri) {
-      deleted.add(uri);
-    }
-  };
+  VacuumTest() {
+    logs.put(A, log);
+  }
 
   private void file(String uri, Duration age) {
-    files.add(new ArchiveStorage.StoredFile(uri, 100, NOW.minus(age)));
+    storage.file(uri, 100, NOW.minus(age));
+  }
+
+  private Vacuum.Result vacuum(String archive, String quarantine, boolean dryRun) {
+    return new Vacuum(storage, root -> {
+      CommitLog found = logs.get(root);
+      if (found == null) {
+        throw new RetriableException("no such archive " + root, null);
+      }
+      return found;
+    }).run(new Vacuum.Request(archive, quarantine, CKPT, Duration.ofHours(24), NOW, dryRun));
+  }
+
+  private static List<String> uris(Vacuum.Result result) {
+    return result.orphans().stream().map(ArchiveStorage.StoredFile::uri).toList();
   }
 
   @Test
   void deletesOldUnlistedFilesOnlyAndNeverAListedOne() {
-    String listed = "file:/archive/event_date=2026-11-25/part-00000000000000000003-00000.c000.snappy.parquet";
-    String listedBad = "file:/archive/_quarantine/part-00000000000000000003-00000-c000.snappy.parquet";
-    file(listed, Duration.ofDays(30));
-    file("file:/archive/event_date=2026-11-25/.part-00000000000000000003-00000.c000.snappy.parquet.crc",
-        Duration.ofDays(30));
-    file(listedBad, Duration.ofDays(30));
-    file("file:/archive/event_date=2026-11-25/part-00000000000000000009-00001.c000.snappy.parquet",
-        Duration.ofDays(2));
-    file("file:/archive/event_date=2026-11-25/part-00000000000000000010-00000.c000.snappy.parquet",
-        Duration.ofMinutes(5));
+    log.commit(Manifests.manifest(3, "q", 0, 10, 1));
+    file(A + "/event_date=2026-11-25/part-00000000000000000003-00000.c000.snappy.parquet", OLD);
+    file(Q + "/part-00000000000000000003-00000-c000.snappy.parquet", OLD);
+    file(A + "/event_date=2026-11-25/part-00000000000000000009-00001.c000.snappy.parquet", Duration.ofDays(2));
+    file(A + "/event_date=2026-11-25/part-00000000000000000010-00000.c000.snappy.parquet", Duration.ofMinutes(5));
+    file(A + "/_archiver/manifests/00000000000000000003.json", OLD);
+    file(CKPT + "/offsets/3", OLD);
 
-    Vacuum.Result dry = new Vacuum(storage).run(List.of("file:/archive", "file:/archive/_quarantine"),
-        List.of(Manifests.manifest(3, "q", 0, 10, 1)), Duration.ofHours(24), NOW, true);
-    assertThat(dry.orphans()).extracting(ArchiveStorage.StoredFile::uri)
-        .containsExactly("file:/archive/event_date=2026-11-25/part-00000000000000000009-00001.c000.snappy.parquet");
+    Vacuum.Result dry = vacuum(A, Q, true);
+    assertThat(uris(dry)).containsExactly(
+        A + "/event_date=2026-11-25/part-00000000000000000009-00001.c000.snappy.parquet");
     assertThat(dry.keptYoung()).as("a batch being written now is left alone").isEqualTo(1);
-    assertThat(deleted).as("dry run").isEmpty();
+    assertThat(storage.deleted).as("dry run").isEmpty();
 
-    new Vacuum(storage).run(List.of("file:/archive", "file:/archive/_quarantine"),
-        List.of(Manifests.manifest(3, "q", 0, 10, 1)), Duration.ofHours(24), NOW, false);
-    assertThat(deleted).containsExactly(
-        "file:/archive/event_date=2026-11-25/part-00000000000000000009-00001.c000.snappy.parquet");
+    QuarantineClaims.claim(storage, Q, A);
+    Vacuum.Result result = vacuum(A, Q, false);
+    assertThat(storage.deleted).containsExactly(
+        A + "/event_date=2026-11-25/part-00000000000000000009-00001.c000.snappy.parquet");
+    assertThat(result.notes()).as("its own quarantine root, claimed, is no other's").isEmpty();
+  }
+
+  /** The same place under another name must not turn committed files into orphans. */
+  @Test
+  void comparesCanonicalLocationsNotSpellings() {
+    String s3a = "s3a://lake/archive";
+    logs.put("s3://lake/archive/", log);
+    log.commit(Manifests.listing(0, s3a, s3a + "/_quarantine", List.of("event_date=2026-11-25/part-0.parquet"),
+        List.of("part-0-q.parquet")));
+    file("s3://lake/archive/event_date=2026-11-25/part-0.parquet", OLD);
+    file("s3://lake/archive/_quarantine/part-0-q.parquet", OLD);
+    file("s3://lake/archive/event_date=2026-11-25/part-orphan.parquet", OLD);
+
+    Vacuum.Result result = vacuum("s3://lake/archive/", "s3://lake/archive/_quarantine/", false);
+    assertThat(uris(result)).containsExactly("s3://lake/archive/event_date=2026-11-25/part-orphan.parquet");
+    assertThat(result.committedFiles()).isEqualTo(2);
+  }
+
+  @Test
+  void resolvesSymbolicLinksOfTheRoots() {
+    storage.link("file:/mnt/archive-link", A);
+    logs.put("file:/mnt/archive-link", log);
+    log.commit(Manifests.listing(0, "file:/mnt/archive-link", "file:/mnt/archive-link/_quarantine",
+        List.of("event_date=2026-11-25/part-0.parquet"), List.of()));
+    file(A + "/event_date=2026-11-25/part-0.parquet", OLD);
+    file(A + "/event_date=2026-11-25/part-orphan.parquet", OLD);
+    logs.put(A, log);
+
+    assertThat(uris(vacuum(A, Q, false))).containsExactly(A + "/event_date=2026-11-25/part-orphan.parquet");
+  }
+
+  @Test
+  void refusesWhenTheListingHoldsNoneOfTheNewestManifestsFiles() {
+    log.commit(Manifests.listing(0, "file:/elsewhere", "file:/elsewhere/_quarantine",
+        List.of("event_date=2026-11-25/part-0.parquet"), List.of()));
+    log.commit(Manifests.listing(1, "file:/elsewhere", "file:/elsewhere/_quarantine", List.of(), List.of()));
+    file(A + "/event_date=2026-11-25/part-0.parquet", OLD);
+
+    assertThatThrownBy(() -> vacuum(A, Q, false)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("none of the 1 file(s) batch 0's manifest lists").hasMessageContaining("Nothing was deleted");
+    assertThat(storage.deleted).isEmpty();
+  }
+
+  @Test
+  void refusesToDeleteUnderARootWithoutManifests() {
+    file(A + "/event_date=2026-11-25/part-0.parquet", OLD);
+    assertThatThrownBy(() -> vacuum(A, Q, false)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("no committed manifest under file:/archive/_archiver/manifests");
+    assertThat(storage.deleted).isEmpty();
+  }
+
+  @Test
+  void neverTouchesCheckpointsOrAnotherArchiveBelowTheRoot() {
+    log.commit(Manifests.listing(0, A, Q, List.of("event_date=2026-11-25/part-0.parquet"), List.of()));
+    file(A + "/event_date=2026-11-25/part-0.parquet", OLD);
+    // A checkpoint put beside the data by an older version: Spark's metadata file and offsets.
+    file(A + "/checkpoint/metadata", OLD);
+    file(A + "/checkpoint/offsets/0", OLD);
+    file(A + "/checkpoint/commits/0", OLD);
+    file(A + "/checkpoint/sources/0/0", OLD);
+    // Another job's archive inside this one.
+    file(A + "/team-b/_archiver/manifests/00000000000000000000.json", OLD);
+    file(A + "/team-b/event_date=2026-11-25/part-0.parquet", OLD);
+    file(A + "/event_date=2026-11-25/part-orphan.parquet", OLD);
+
+    Vacuum.Result result = vacuum(A, Q, false);
+    assertThat(uris(result)).containsExactly(A + "/event_date=2026-11-25/part-orphan.parquet");
+    assertThat(result.notes()).anyMatch(n -> n.contains("/checkpoint")).anyMatch(n -> n.contains("/team-b"));
+
+    // The configured checkpoint, wherever it is, is never listed either.
+    file("file:/ckpt/offsets/0", OLD);
+    assertThat(new Vacuum(storage, logs::get).run(new Vacuum.Request(A, "file:/ckpt/q", "file:/ckpt", OLD, NOW,
+        false)).orphans()).isEmpty();
+    assertThat(storage.files).containsKey("file:/ckpt/offsets/0");
+  }
+
+  @Test
+  void keepsWhatEveryJobSharingTheQuarantineRootCommitted() {
+    String shared = "s3a://lake/quarantine";
+    String b = "s3a://lake/archive-b";
+    InMemoryCommitLog logB = new InMemoryCommitLog();
+    logs.put(b, logB);
+    QuarantineClaims.claim(storage, shared, A);
+    QuarantineClaims.claim(storage, shared, b);
+    log.commit(Manifests.listing(0, A, shared, List.of("event_date=2026-11-25/part-a.parquet"),
+        List.of("part-a-q.parquet")));
+    logB.commit(Manifests.listing(0, b, shared, List.of(), List.of("part-b-q.parquet")));
+    file(A + "/event_date=2026-11-25/part-a.parquet", OLD);
+    file(shared + "/part-a-q.parquet", OLD);
+    file(shared + "/part-b-q.parquet", OLD);
+    file(shared + "/part-orphan.parquet", OLD);
+
+    assertThat(uris(vacuum(A, shared, false))).containsExactly(shared + "/part-orphan.parquet");
+    assertThat(storage.files).containsKey(shared + "/part-b-q.parquet");
+
+    // A sharer whose manifests cannot be read: its files cannot be told apart, so the root is left alone.
+    QuarantineClaims.claim(storage, shared, "s3a://lake/archive-c");
+    file(shared + "/part-orphan-2.parquet", OLD);
+    Vacuum.Result result = vacuum(A, shared, false);
+    assertThat(result.orphans()).isEmpty();
+    assertThat(result.notes()).singleElement().asString().contains("archive-c shares it");
+  }
+
+  /** A replay, or a manifest published after the listing, must win over the listing. */
+  @Test
+  void looksAgainAtEachFileJustBeforeDeletingIt() {
+    log.commit(Manifests.listing(0, A, Q, List.of("event_date=2026-11-25/part-0.parquet"), List.of()));
+    file(A + "/event_date=2026-11-25/part-0.parquet", OLD);
+    String rewritten = A + "/event_date=2026-11-25/part-1.parquet";
+    String committedLate = A + "/event_date=2026-11-25/part-2.parquet";
+    String orphan = A + "/event_date=2026-11-25/part-3.parquet";
+    file(rewritten, OLD);
+    file(committedLate, OLD);
+    file(orphan, OLD);
+    // Between the listing and the deletes: one file is rewritten by a replay, another committed by a new manifest.
+    InMemoryCommitLog committed = new InMemoryCommitLog();
+    CommitLog racing = new CommitLog() {
+      private boolean listed;
+
+      @Override
+      public List<Long> batchIds() {
+        if (listed) {
+          file(rewritten, Duration.ZERO);
+          if (committed.read(1).isEmpty()) {
+            committed.commit(Manifests.listing(1, A, Q, List.of("event_date=2026-11-25/part-2.parquet"), List.of()));
+          }
+        }
+        listed = true;
+        return committed.batchIds();
+      }
+
+      @Override
+      public Optional<CommitManifest> read(long batchId) {
+        return committed.read(batchId);
+      }
+
+      @Override
+      public void commit(CommitManifest manifest) {
+        committed.commit(manifest);
+      }
+    };
+    committed.commit(Manifests.listing(0, A, Q, List.of("event_date=2026-11-25/part-0.parquet"), List.of()));
+    logs.put(A, racing);
+
+    Vacuum.Result result = vacuum(A, Q, false);
+    assertThat(storage.deleted).containsExactly(orphan);
+    assertThat(result.changedSinceListing()).isEqualTo(2);
+  }
+
+  @Test
+  void theShortestOlderThanCoversTheJobsRetryWindow() {
+    ArchiverConfig.Output defaults = ConfigLoader.fromMap(Map.of("source.topic", "t", "schema.ddl", "id STRING",
+        "output.path", "/a")).output();
+    // Batch retries wait 2+4+8+16+32 s, each of the 1 + 5 query starts; restarts wait as much again; one hour margin.
+    assertThat(Vacuum.minimumOlderThan(defaults)).isEqualTo(Duration.ofSeconds(62 * 6 + 62 + 3600));
+    ArchiverConfig.Output patient = ConfigLoader.fromMap(Map.of("source.topic", "t", "schema.ddl", "id STRING",
+        "output.path", "/a", "commit.retry.num-retries", "10", "commit.retry.initial-wait", "1m")).output();
+    assertThat(Vacuum.minimumOlderThan(patient)).isGreaterThan(Duration.ofHours(17));
   }
 }

@@ -1,19 +1,29 @@
 package dev.archiver.spark.commit;
 
 import dev.archiver.RetriableException;
+import dev.archiver.config.StoragePaths;
 import dev.archiver.vacuum.ArchiveStorage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 
-/** {@link ArchiveStorage} on any Hadoop file system: a recursive listing (one paged LIST on S3A), and deletes. */
+/**
+ * {@link ArchiveStorage} on any Hadoop file system: a recursive listing (one paged LIST on S3A), stat, deletes and
+ * small files. On the local file system, canonical locations resolve symbolic links.
+ */
 public final class HadoopArchiveStorage implements ArchiveStorage {
   private final Configuration conf;
 
@@ -22,27 +32,37 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
   }
 
   @Override
-  public List<StoredFile> listData(String root) {
+  public List<StoredFile> list(String root) {
     Path path = new Path(root);
     List<StoredFile> files = new ArrayList<>();
     try {
       FileSystem fs = path.getFileSystem(conf);
+      String prefix = qualify(root) + "/";
       RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
       while (it.hasNext()) {
         LocatedFileStatus status = it.next();
-        String relative = status.getPath().toUri().getPath().substring(fs.makeQualified(path).toUri().getPath()
-            .length());
-        if (relative.startsWith("/_archiver") || relative.contains("/_archiver/")) {
-          continue;
+        String uri = fs.makeQualified(status.getPath()).toString();
+        if (uri.startsWith(prefix)) { // a listing also reports the root itself when it is a file
+          files.add(stored(uri, status));
         }
-        files.add(new StoredFile(status.getPath().toString(), status.getLen(),
-            Instant.ofEpochMilli(status.getModificationTime())));
       }
       return files;
     } catch (FileNotFoundException e) {
       return List.of();
     } catch (IOException e) {
       throw new RetriableException("cannot list " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<StoredFile> stat(String uri) {
+    Path path = new Path(uri);
+    try {
+      return Optional.of(stored(uri, path.getFileSystem(conf).getFileStatus(path)));
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new RetriableException("cannot look at " + uri + ": " + e.getMessage(), e);
     }
   }
 
@@ -57,6 +77,29 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
     }
   }
 
+  /** Local paths with their symbolic links resolved (as far as the path exists); others as spelled, canonically. */
+  @Override
+  public String canonical(String location) {
+    String canonical = StoragePaths.canonical(qualify(location));
+    if (!canonical.startsWith("file:")) {
+      return canonical;
+    }
+    java.nio.file.Path local = java.nio.file.Path.of(canonical.substring("file:".length()));
+    java.nio.file.Path existing = local;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return canonical;
+    }
+    try {
+      java.nio.file.Path real = existing.toRealPath().resolve(existing.relativize(local));
+      return StoragePaths.canonical("file:" + real);
+    } catch (IOException e) {
+      throw new RetriableException("cannot resolve " + location + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public void delete(String uri) {
     Path path = new Path(uri);
@@ -65,5 +108,31 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
     } catch (IOException e) {
       throw new RetriableException("cannot delete " + uri + ": " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public void write(String uri, String text) {
+    Path path = new Path(uri);
+    try (OutputStream out = path.getFileSystem(conf).create(path, true)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new RetriableException("cannot write " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<String> read(String uri) {
+    Path path = new Path(uri);
+    try (InputStream in = path.getFileSystem(conf).open(path)) {
+      return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new RetriableException("cannot read " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static StoredFile stored(String uri, FileStatus status) {
+    return new StoredFile(uri, status.getLen(), Instant.ofEpochMilli(status.getModificationTime()));
   }
 }

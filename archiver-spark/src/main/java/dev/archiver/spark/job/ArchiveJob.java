@@ -10,13 +10,16 @@ import dev.archiver.commit.BatchCommitter;
 import dev.archiver.commit.BatchRetry;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.config.ArchiverConfig;
+import dev.archiver.kafka.KafkaPreflight;
 import dev.archiver.lease.LeaseLostException;
 import dev.archiver.listener.CommitListener;
 import dev.archiver.metrics.HeapSampler;
 import dev.archiver.metrics.MetricsReporter;
 import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
+import dev.archiver.vacuum.QuarantineClaims;
 import dev.archiver.spark.checkpoint.OffsetLog;
+import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.commit.HadoopCommitLog;
 import dev.archiver.spark.parse.RecordParser;
 import dev.archiver.spark.sink.DirectWriteCommitProtocol;
@@ -52,6 +55,11 @@ public final class ArchiveJob implements AutoCloseable {
   private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
   private static final String PLANNED_WRITE = "spark.sql.optimizer.plannedWrite.enabled";
   private static final String JSON_FILTER_PUSHDOWN = "spark.sql.json.filterPushdown.enabled";
+  private static final String PARQUET_CHECK_MIN = "parquet.page.size.row.check.min";
+  private static final String PARQUET_CHECK_MAX = "parquet.page.size.row.check.max";
+  private static final String PARQUET_MEMORY_POOL = "parquet.memory.pool.ratio";
+  private static final String DATETIME_REBASE = "spark.sql.parquet.datetimeRebaseModeInWrite";
+  private static final String INT96_REBASE = "spark.sql.parquet.int96RebaseModeInWrite";
 
   private final SparkSession spark;
   private final ArchiverConfig config;
@@ -90,8 +98,12 @@ public final class ArchiveJob implements AutoCloseable {
     // Streaming queries disable adaptive execution anyway; saying so up front spares a warning per start.
     spark.conf().set("spark.sql.adaptive.enabled", "false");
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
+    // Jobs may share a quarantine root: vacuum keeps what the manifests of every job that claimed it list.
+    QuarantineClaims.claim(new HadoopArchiveStorage(hadoopConf), config.output().quarantine(), config.output().path());
     RecordParser parser = RecordParser.of(config.schema());
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
+    // A wrong password or a recreated topic stops the job here, naming the setting, instead of after Spark's retries.
+    KafkaPreflight.check(config.source(), log.latest());
     if (lease == null) {
       // One driver per output, decided before the query writes anything.
       lease = HeldLease.acquire(config, hadoopConf, this::leaseLost);
@@ -260,9 +272,28 @@ public final class ArchiveJob implements AutoCloseable {
     // into the query unless planned writes are off; past 16 partition values in one task it sorts the rest.
     setUnlessConfigured(CONCURRENT_WRITERS, "16");
     setUnlessConfigured(PLANNED_WRITE, "false");
+    // Dates before 1582 and timestamps before 1900 as they are (proleptic Gregorian, what every current reader
+    // expects), not rebased for Spark 2 readers: Spark's default refuses them (WRITE_ANCIENT_DATETIME), and one event
+    // time of year 1 would fail its batch on every retry, stopping the archive for good.
+    setUnlessConfigured(DATETIME_REBASE, "CORRECTED");
+    setUnlessConfigured(INT96_REBASE, "CORRECTED");
+    // Parquet checks a writer's page size every 100 rows by default: with records of megabytes, a page of hundreds of
+    // MB per open writer, and as much again to compress it (200 records of 8 MB ran out of a 1 GiB heap; every 10 rows
+    // still did). Pages every 2 rows, row groups at most 100 rows apart, and all open writers together within half
+    // the heap (Parquet's memory manager shrinks their row groups to fit); small records pay a size check per 2 rows.
+    setHadoopUnlessConfigured(PARQUET_CHECK_MIN, "2");
+    setHadoopUnlessConfigured(PARQUET_CHECK_MAX, "100");
+    setHadoopUnlessConfigured(PARQUET_MEMORY_POOL, "0.5");
     // The archiver pushes no filter into its JSON parser; with pushdown on, Spark's parser still consults an empty
     // filter set for every field of every record.
     setUnlessConfigured(JSON_FILTER_PUSHDOWN, "false");
+  }
+
+  /** A Hadoop setting (config key {@code spark.hadoop.<key>}), on the session that writes the files. */
+  private void setHadoopUnlessConfigured(String key, String value) {
+    if (!config.sparkConf().containsKey("spark.hadoop." + key)) {
+      spark.conf().set(key, value);
+    }
   }
 
   private void setUnlessConfigured(String key, String value) {

@@ -10,6 +10,7 @@ import dev.archiver.commit.BatchContext;
 import dev.archiver.commit.BatchRetry;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.OffsetRange;
+import dev.archiver.commit.OffsetReset;
 import dev.archiver.metrics.BatchMetrics;
 import dev.archiver.metrics.HeapSampler;
 import dev.archiver.metrics.MetricsReporter;
@@ -18,6 +19,7 @@ import dev.archiver.spark.checkpoint.OffsetLog;
 import dev.archiver.spark.source.IntakeChannel;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -81,9 +83,16 @@ final class BatchLoop {
     IntakeDecision applied = intake.get();
     lastWritten.set(null);
     hook.at(BatchHook.Stage.BEFORE_WRITE, batchId);
-    List<OffsetRange> ranges = offsets.ranges(batchId);
-    BatchContext context = new BatchContext(batchId, queryId, ranges, applied, dataLoss.lost(batchId, ranges));
-    CommitManifest manifest = retry.run(batchId, () -> committer.commit(context, batch));
+    OffsetLog.Planned planned = offsets.planned(batchId);
+    List<OffsetRange> ranges = planned.ranges();
+    List<OffsetReset> resets = dataLoss.resets(batchId, planned.resets());
+    Instant batchTime = planned.time();
+    // The loss is looked up for each attempt and confirmed after its write: Kafka may delete records between retries.
+    CommitManifest manifest = retry.run(batchId, () -> {
+      List<OffsetRange> lost = dataLoss.lost(batchId, ranges);
+      BatchContext context = new BatchContext(batchId, queryId, ranges, applied, lost, resets, batchTime);
+      return committer.commit(context, batch, () -> dataLoss.confirm(batchId, ranges, lost));
+    });
     hook.at(BatchHook.Stage.AFTER_COMMIT, batchId);
 
     Duration took = Duration.ofNanos(System.nanoTime() - started);

@@ -4,12 +4,16 @@ import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import dev.archiver.config.ArchiverConfig;
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.rdd.RDD;
@@ -20,6 +24,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.json.JSONOptions;
 import org.apache.spark.sql.catalyst.json.JacksonParser;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import org.apache.spark.sql.catalyst.util.DefaultTimestampFormatter;
 import org.apache.spark.sql.catalyst.util.FailureSafeParser;
 import org.apache.spark.sql.catalyst.util.TimestampFormatter;
@@ -47,20 +52,49 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
   static final String NOT_AN_OBJECT = "not a JSON object";
   static final String MALFORMED = "malformed JSON or a field that does not match schema.ddl";
   static final String MISSING = "missing required field(s): ";
+  static final String OUT_OF_BOUNDS = "event time outside schema.event-time-bounds: ";
+
+  /**
+   * The event times a batch accepts, in Spark's microseconds, and where the event time is: the ordinal of the
+   * event-time field in the parsed struct, or -1 for the Kafka timestamp.
+   */
+  record Bounds(long lowMicros, long highMicros, int eventTimeOrdinal, String describe) implements Serializable {
+    static Bounds around(Instant batchTime, ArchiverConfig.EventTimeBounds bounds, int eventTimeOrdinal) {
+      Instant low = batchTime.minus(bounds.back());
+      Instant high = batchTime.plus(bounds.ahead());
+      return new Bounds(DateTimeUtils.instantToMicros(low), DateTimeUtils.instantToMicros(high), eventTimeOrdinal,
+          " not within [" + low + ", " + high + "] (" + bounds + " the batch's time " + batchTime + ")");
+    }
+
+    /** Why the record is out of bounds, or null when it is within them or has no event time. */
+    String check(InternalRow kafka, InternalRow parsed) {
+      boolean fromValue = eventTimeOrdinal >= 0 && !parsed.isNullAt(eventTimeOrdinal);
+      if (!fromValue && kafka.isNullAt(3)) {
+        return null;
+      }
+      long micros = fromValue ? parsed.getLong(eventTimeOrdinal) : kafka.getLong(3);
+      if (micros >= lowMicros && micros <= highMicros) {
+        return null;
+      }
+      return OUT_OF_BOUNDS + DateTimeUtils.microsToInstant(micros) + describe;
+    }
+  }
 
   private final StructType schema;
   private final String corruptColumn;
   private final Map<String, String> options;
   private final String timeZone;
   private final List<String> required;
+  private final Bounds bounds;
 
   private JsonValues(StructType schema, String corruptColumn, Map<String, String> options, String timeZone,
-      List<String> required) {
+      List<String> required, Optional<Bounds> bounds) {
     this.schema = schema;
     this.corruptColumn = corruptColumn;
     this.options = new TreeMap<>(options);
     this.timeZone = timeZone;
     this.required = List.copyOf(required);
+    this.bounds = bounds.orElse(null);
   }
 
   /**
@@ -70,12 +104,12 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
    * Deciding here, once per record, spares the plan a copy of every good record's raw value.
    */
   static Dataset<Row> decode(Dataset<Row> kafka, StructType schemaWithCorrupt, String corruptColumn,
-      Map<String, String> options, List<String> required) {
+      Map<String, String> options, List<String> required, Optional<Bounds> bounds) {
     SparkSession spark = kafka.sparkSession();
     RDD<InternalRow> rows = kafka.select(col("topic"), col("partition"), col("offset"), col("timestamp"),
         col("value")).queryExecution().toRdd();
     JsonValues parse = new JsonValues(schemaWithCorrupt, corruptColumn, options,
-        spark.sessionState().conf().sessionLocalTimeZone(), required);
+        spark.sessionState().conf().sessionLocalTimeZone(), required, bounds);
     StructType out = new StructType()
         .add("_kafka_topic", DataTypes.StringType)
         .add("_kafka_partition", DataTypes.IntegerType)
@@ -118,6 +152,9 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
         }
         String error = value == null ? NULL_VALUE : parsed == null ? NOT_AN_OBJECT
             : !parsed.isNullAt(corrupt) ? MALFORMED : missing(parsed, requiredOrdinals);
+        if (error == null && bounds != null) {
+          error = bounds.check(row, parsed);
+        }
         return new GenericInternalRow(new Object[] {row.getUTF8String(0).copy(), row.getInt(1), row.getLong(2),
             row.isNullAt(3) ? null : row.getLong(3), value == null ? 0 : value.length, parsed,
             error == null ? null : UTF8String.fromString(error),

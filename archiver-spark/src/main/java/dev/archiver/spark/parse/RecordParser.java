@@ -4,10 +4,12 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.config.ConfigError;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -81,26 +83,38 @@ public final class RecordParser {
     return new RecordParser(StructType.fromDDL(config.ddl()), config);
   }
 
+  /** {@link #parse(Dataset, Instant)} without event-time bounds. */
+  public Dataset<Row> parse(Dataset<Row> kafka) {
+    return parse(kafka, Optional.empty());
+  }
+
   /**
    * A micro-batch's Kafka rows in; lineage, parsed fields, {@code _event_time}, {@code _error} and
-   * {@code _raw_value} out.
+   * {@code _raw_value} out. With {@code schema.event-time-bounds}, records whose event time lies outside them,
+   * measured from {@code batchTime}, are quarantined.
    */
-  public Dataset<Row> parse(Dataset<Row> kafka) {
+  public Dataset<Row> parse(Dataset<Row> kafka, Instant batchTime) {
+    return parse(kafka, Optional.of(batchTime));
+  }
+
+  private Dataset<Row> parse(Dataset<Row> kafka, Optional<Instant> batchTime) {
     Map<String, String> options = new HashMap<>();
     options.put("mode", "PERMISSIVE");
     options.put("columnNameOfCorruptRecord", CORRUPT);
     config.timestampFormat().ifPresent(f -> options.put("timestampFormat", f));
     StructType withCorrupt = schema.add(CORRUPT, DataTypes.StringType, true);
 
-    Dataset<Row> parsed = JsonValues.decode(kafka, withCorrupt, CORRUPT, options, config.requiredColumns());
+    Optional<JsonValues.Bounds> bounds = config.eventTimeBounds().flatMap(b -> batchTime.map(t ->
+        JsonValues.Bounds.around(t, b, config.eventTimeColumn().map(withCorrupt::fieldIndex).orElse(-1))));
+    Dataset<Row> parsed = JsonValues.decode(kafka, withCorrupt, CORRUPT, options, config.requiredColumns(), bounds);
 
     List<Column> out = new ArrayList<>();
     LINEAGE.forEach(c -> out.add(col(c)));
     for (StructField f : schema.fields()) {
-      out.add(col(PARSED + "." + f.name()).as(f.name()));
+      out.add(col(PARSED).getField(f.name()).as(f.name()));
     }
     Column kafkaTime = col("_kafka_timestamp");
-    out.add(config.eventTimeColumn().map(c -> coalesce(col(PARSED + "." + c), kafkaTime)).orElse(kafkaTime)
+    out.add(config.eventTimeColumn().map(c -> coalesce(col(PARSED).getField(c), kafkaTime)).orElse(kafkaTime)
         .as(EVENT_TIME));
     out.add(col(ERROR));
     out.add(col(VALUE_BYTES));
@@ -112,12 +126,12 @@ public final class RecordParser {
    * Every record, in the column order {@code RoutedParquetFormat} expects: the archive's columns (the schema's
    * fields, then lineage), the quarantine's own ({@value #QUARANTINE_RAW}, {@value #QUARANTINE_ERROR},
    * {@value #QUARANTINE_BATCH}: null for good records), then the partition columns. Quarantined records are
-   * partitioned by their Kafka timestamp when their event time did not parse, which only decides their file's name.
+   * partitioned by their Kafka timestamp, which only decides their file's name.
    */
   public Dataset<Row> routed(Dataset<Row> parsed, boolean byHour, long batchId) {
     List<Column> out = new ArrayList<>();
     for (StructField f : schema.fields()) {
-      out.add(col(f.name()));
+      out.add(parsed.col(quoted(f.name())));
     }
     LINEAGE.forEach(c -> out.add(col(c)));
     out.add(col(RAW_VALUE).as(QUARANTINE_RAW));
@@ -125,9 +139,13 @@ public final class RecordParser {
     out.add(when(col(ERROR).isNotNull(), lit(batchId)).as(QUARANTINE_BATCH));
     // A date, not a formatted string: Spark names the folder event_date=yyyy-MM-dd all the same, and sorting and
     // deriving it per record is integer work instead of a DateTimeFormatter call (bench/RESULTS.md).
-    out.add(to_date(col(EVENT_TIME)).as(EVENT_DATE));
+    // Quarantined records go by their Kafka timestamp: their event time may be absent, unparsable or absurd, and a
+    // batch of absurd ones must not open a file per distinct date.
+    Column partitionTime = when(col(ERROR).isNull(), col(EVENT_TIME))
+        .otherwise(coalesce(col("_kafka_timestamp"), col(EVENT_TIME)));
+    out.add(to_date(partitionTime).as(EVENT_DATE));
     if (byHour) {
-      out.add(lpad(hour(col(EVENT_TIME)).cast("string"), 2, "0").as(EVENT_HOUR));
+      out.add(lpad(hour(partitionTime).cast("string"), 2, "0").as(EVENT_HOUR));
     }
     return parsed.select(out.toArray(Column[]::new));
   }
@@ -154,6 +172,11 @@ public final class RecordParser {
 
   public Column eventTime() {
     return col(EVENT_TIME);
+  }
+
+  /** A column name as Spark's resolver takes it literally, dots and all. */
+  private static String quoted(String name) {
+    return "`" + name.replace("`", "``") + "`";
   }
 
   private static String firstLine(String s) {

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,6 +36,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 
 /**
  * Writes a batch as Parquet: good records partitioned by event date (and hour) under the archive root, failed ones
@@ -57,7 +59,7 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   public WrittenBatch write(BatchContext context, Dataset<Row> kafka) {
     try {
       Roots roots = new Roots(qualified(output.path()), qualified(output.quarantine()));
-      Dataset<Row> batch = parser.parse(kafka);
+      Dataset<Row> batch = parser.parse(kafka, context.batchTime());
       Observation stats = new Observation("archiver-batch-" + context.batchId() + "-" + UUID.randomUUID());
       Dataset<Row> observed = batch.observe(stats,
           count_if(col(RecordParser.ERROR).isNull()).as("archived"),
@@ -73,7 +75,7 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
       long archived = (Long) counts.get("archived");
       long quarantined = (Long) counts.get("quarantined");
       Optional<EventTimeRange> eventTime = Optional.ofNullable((Timestamp) counts.get("min_time"))
-          .map(min -> new EventTimeRange(min.toInstant(), ((Timestamp) counts.get("max_time")).toInstant()));
+          .map(min -> new EventTimeRange(instant(min), instant((Timestamp) counts.get("max_time"))));
       long inputBytes = counts.get("input_bytes") == null ? 0 : ((Number) counts.get("input_bytes")).longValue();
       return new WrittenBatch(roots.archive(), roots.quarantine(), archived, quarantined, inputBytes, files.archive(),
           files.quarantine(), eventTime, partitions(files.archive()));
@@ -165,6 +167,14 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(status, hadoopConf))) {
       return reader.getFooter().getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum();
     }
+  }
+
+  /**
+   * The instant Spark meant: a {@code java.sql.Timestamp} from a Row counts dates before 1582 in the Julian
+   * calendar, so {@code toInstant()} would shift an event of year 1 by two days.
+   */
+  private static Instant instant(Timestamp ts) {
+    return DateTimeUtils.microsToInstant(DateTimeUtils.fromJavaTimestamp(ts));
   }
 
   private String qualified(String root) {

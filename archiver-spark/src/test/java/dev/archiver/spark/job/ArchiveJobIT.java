@@ -12,6 +12,8 @@ import dev.archiver.commit.CommitManifest;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.datagen.DataGenerator;
 import dev.archiver.kafka.LocalKafka;
+import dev.archiver.vacuum.QuarantineClaims;
+import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.SparkIT;
@@ -86,6 +88,9 @@ class ArchiveJobIT extends SparkIT {
         .as("Spark reading the root sees the archive, not _quarantine or _archiver").isEqualTo(3_000);
     assertThat(timestampType(output.resolve(manifests.get(0).files().get(0).path()), "event_time"))
         .as("timestamps as INT64 microseconds, not the legacy INT96").isEqualTo("INT64 TIMESTAMP(MICROS,true)");
+    HadoopArchiveStorage storage = new HadoopArchiveStorage(new Configuration());
+    assertThat(QuarantineClaims.claimants(storage, output.resolve("_quarantine").toString()))
+        .as("the job claimed its quarantine root, for vacuum").containsExactly(storage.qualify(output.toString()));
   }
 
   private static String timestampType(Path file, String column) {

@@ -4,14 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.archiver.ArchiverException;
+import dev.archiver.InvalidInputException;
+import dev.archiver.cli.ArchiverCli;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.OffsetRange;
+import dev.archiver.commit.OffsetReset;
+import dev.archiver.engine.ArchiverEngine;
+import dev.archiver.kafka.KafkaAdmin;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.kafka.LocalKafka;
+import dev.archiver.spark.checkpoint.OffsetLog;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.SparkIT;
 import dev.archiver.spark.testing.Topics;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,7 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -103,6 +114,138 @@ class KafkaFaultsIT extends SparkIT {
     produce(kafka.bootstrapServers(), topic, 40);
     assertThatThrownBy(() -> runToEnd(config(kafka.bootstrapServers(), topic, strictOutput, Map.of())))
         .isInstanceOf(ArchiverException.class).hasMessageContaining("source.fail-on-data-loss");
+  }
+
+  @Test
+  void aRecreatedTopicStopsTheJobOrIsRecordedAsDataLoss(LocalKafka kafka) throws Exception {
+    String topic = "recreated-" + UUID.randomUUID();
+    Path lenientOutput = dir.resolve("lenient");
+    Path strictOutput = dir.resolve("strict");
+    Map<String, String> lenient = Map.of("source.fail-on-data-loss", "false");
+    produce(kafka.bootstrapServers(), topic, 400);
+    runToEnd(config(kafka.bootstrapServers(), topic, lenientOutput, lenient));
+    runToEnd(config(kafka.bootstrapServers(), topic, strictOutput, Map.of()));
+    Map<Integer, Long> oldEnds = ends(kafka.bootstrapServers(), topic);
+
+    recreate(kafka.bootstrapServers(), topic);
+    produce(kafka.bootstrapServers(), topic, 40);
+    Map<Integer, Long> newEnds = ends(kafka.bootstrapServers(), topic);
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> runToEnd(config(kafka.bootstrapServers(), topic, strictOutput, Map.of())))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("deleted and recreated, or truncated")
+        .hasMessageContaining("source.fail-on-data-loss: false");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("at once, not after Spark's retries")
+        .isLessThan(Duration.ofSeconds(30));
+
+    runToEnd(config(kafka.bootstrapServers(), topic, lenientOutput, lenient));
+    List<CommitManifest> manifests = Archives.manifests(lenientOutput);
+    List<OffsetReset> resets = manifests.stream().flatMap(m -> m.offsetResets().stream()).toList();
+    assertThat(resets).hasSize(4).allSatisfy(r -> {
+      assertThat(r.fromOffset()).isEqualTo(oldEnds.get(r.partition()));
+      assertThat(r.toOffset()).isEqualTo(newEnds.get(r.partition()));
+    });
+    assertThat(manifests.stream().mapToLong(CommitManifest::lostRecords).sum()).isEqualTo(40);
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new ArchiverCli(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, Path.of(".."),
+        ArchiverEngine::load).execute(new String[] {"status", "--topic", topic, "--output", lenientOutput.toString(),
+            "--schema", "id STRING", "--no-lag"});
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("DATA LOSS:").contains("went back from offset "
+        + oldEnds.get(0) + " to " + newEnds.get(0)).contains("topic recreated or truncated");
+
+    // The new topic's next records are archived from where it stood.
+    produce(kafka.bootstrapServers(), topic, 40);
+    runToEnd(config(kafka.bootstrapServers(), topic, lenientOutput, lenient));
+    List<CommitManifest> after = Archives.manifests(lenientOutput);
+    assertThat(after.get(after.size() - 1).offsets()).allSatisfy(r ->
+        assertThat(r.startOffset()).isEqualTo(newEnds.get(r.partition())));
+    assertThat(after.stream().skip(manifests.size()).mapToLong(CommitManifest::numRecords).sum()).isEqualTo(40);
+  }
+
+  @Test
+  void recordsDeletedWhileABatchIsRetriedAreRecordedOrStopTheJob(LocalKafka kafka) throws Exception {
+    String topic = "retried-" + UUID.randomUUID();
+    Path output = dir.resolve("archive");
+    produce(kafka.bootstrapServers(), topic, 400);
+    Map<String, String> lenient = Map.of("source.fail-on-data-loss", "false", "backpressure.max-records-per-batch",
+        "200", "commit.retry.initial-wait", "100ms");
+    Map<Integer, Long> deletedBelow = new HashMap<>();
+    runToEnd(config(kafka.bootstrapServers(), topic, output, lenient),
+        deleteDuringFirstAttemptOfBatch1(kafka, topic, output, deletedBelow));
+
+    List<CommitManifest> manifests = Archives.manifests(output);
+    CommitManifest retried = manifests.get(1);
+    assertThat(retried.dataLoss()).as("the deletion is in the manifest of the batch it hit").hasSize(4)
+        .allSatisfy(r -> {
+          assertThat(r.startOffset()).isEqualTo(retried.offsets().stream()
+              .filter(o -> o.partition() == r.partition()).findFirst().orElseThrow().startOffset());
+          assertThat(r.endOffset()).isEqualTo(deletedBelow.get(r.partition()));
+        });
+    assertThat(retried.numRecords()).isEqualTo(retried.offsets().stream().mapToLong(OffsetRange::size).sum()
+        - retried.lostRecords());
+    Archives.assertEveryOffsetCommittedOnce(manifests, ends(kafka.bootstrapServers(), topic));
+
+    // With fail-on-data-loss, the same deletion stops the job.
+    String strictTopic = "retried-strict-" + UUID.randomUUID();
+    Path strictOutput = dir.resolve("strict");
+    produce(kafka.bootstrapServers(), strictTopic, 400);
+    assertThatThrownBy(() -> runToEnd(config(kafka.bootstrapServers(), strictTopic, strictOutput,
+        Map.of("backpressure.max-records-per-batch", "200", "commit.retry.initial-wait", "100ms",
+            "commit.retry.num-retries", "2")),
+        deleteDuringFirstAttemptOfBatch1(kafka, strictTopic, strictOutput, new HashMap<>())))
+        .isInstanceOf(ArchiverException.class).hasMessageContaining("source.fail-on-data-loss");
+    assertThat(Archives.manifests(strictOutput)).extracting(CommitManifest::batchId).containsExactly(0L);
+  }
+
+  /** Deletes the first ten records of each partition of batch 1 after its first attempt wrote, then fails it. */
+  private static BatchHook deleteDuringFirstAttemptOfBatch1(LocalKafka kafka, String topic, Path output,
+      Map<Integer, Long> deletedBelow) {
+    AtomicBoolean done = new AtomicBoolean();
+    return (stage, batchId) -> {
+      if (stage != BatchHook.Stage.AFTER_FILES || batchId != 1 || !done.compareAndSet(false, true)) {
+        return;
+      }
+      for (OffsetRange r : new OffsetLog(output.resolve("_archiver/checkpoint").toString(), new Configuration())
+          .ranges(1)) {
+        deletedBelow.put(r.partition(), Math.min(r.endOffset(), r.startOffset() + 10));
+      }
+      try {
+        deleteRecords(kafka.bootstrapServers(), topic, deletedBelow);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      throw new IllegalStateException("simulated storage failure after the files of batch 1");
+    };
+  }
+
+  private static void recreate(String bootstrap, String topic) throws Exception {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(props)) {
+      admin.deleteTopics(List.of(topic)).all().get();
+      Instant deadline = Instant.now().plusSeconds(60);
+      while (admin.listTopics().names().get().contains(topic)) {
+        assertThat(Instant.now()).as("topic deleted in time").isBefore(deadline);
+        Thread.sleep(200);
+      }
+    }
+    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
+      Instant deadline = Instant.now().plusSeconds(60);
+      while (true) {
+        try {
+          admin.createTopic(topic, 4);
+          break;
+        } catch (RuntimeException e) { // the broker may still be removing the old one
+          assertThat(Instant.now()).as("topic recreated in time: %s", e).isBefore(deadline);
+          Thread.sleep(500);
+        }
+      }
+    }
+  }
+
+  private void runToEnd(ArchiverConfig config, BatchHook hook) {
+    new ArchiveJob(spark(), config, List.of(), Clock.systemUTC(), hook).run();
   }
 
   private void runToEnd(ArchiverConfig config) {

@@ -6,6 +6,11 @@ import dev.archiver.commit.CommitManifest;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.datagen.DataGenerator;
 import dev.archiver.kafka.LocalKafka;
+import dev.archiver.testing.Manifests;
+import dev.archiver.vacuum.ArchiveStorage;
+import dev.archiver.vacuum.Vacuum;
+import dev.archiver.spark.commit.HadoopArchiveStorage;
+import dev.archiver.spark.commit.HadoopCommitLog;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.OutageProxy;
@@ -14,10 +19,12 @@ import dev.archiver.spark.testing.S3MockServer;
 import dev.archiver.spark.testing.SparkIT;
 import dev.archiver.spark.testing.Topics;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,6 +119,35 @@ class S3ArchiveIT extends SparkIT {
     Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests));
     assertThat(archived.count()).isEqualTo(2_500);
     assertThat(archived.select("_kafka_partition", "_kafka_offset").distinct().count()).isEqualTo(2_500);
+  }
+
+  /** Vacuum: {@code s3://} and {@code s3a://} (and a trailing slash) name the same objects when both go through S3A. */
+  @Test
+  void vacuumTakesS3AndS3aForTheSameObjects() throws Exception {
+    Configuration conf = s3.hadoopConf(s3.endpoint());
+    conf.set("fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
+    conf.set("fs.s3a.impl.disable.cache", "false"); // one endpoint here: no S3A client per call
+    String written = "s3a://" + S3MockServer.BUCKET + "/" + topic;
+    String asked = "s3://" + S3MockServer.BUCKET + "/" + topic + "/";
+    String file = "event_date=2026-11-25/part-0.parquet";
+    String quarantined = "part-0-q.parquet";
+    String orphan = "event_date=2026-11-25/part-failed-attempt.parquet";
+    new HadoopCommitLog(written, conf).commit(Manifests.listing(0, written, written + "/_quarantine", List.of(file),
+        List.of(quarantined)));
+    FileSystem fs = new org.apache.hadoop.fs.Path(written).getFileSystem(conf);
+    for (String f : List.of(file, "_quarantine/" + quarantined, orphan)) {
+      try (OutputStream o = fs.create(new org.apache.hadoop.fs.Path(written + "/" + f))) {
+        o.write(new byte[] {1, 2, 3});
+      }
+    }
+    // Objects cannot be back-dated: vacuum as if two days had passed.
+    Vacuum.Result result = new Vacuum(new HadoopArchiveStorage(conf), root -> new HadoopCommitLog(root, conf))
+        .run(new Vacuum.Request(asked, asked + "_quarantine", asked + "_archiver/checkpoint", Duration.ofDays(1),
+            Instant.now().plus(Duration.ofDays(2)), false));
+    assertThat(result.orphans()).extracting(ArchiveStorage.StoredFile::uri).containsExactly(asked + orphan);
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(written + "/" + file))).isTrue();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(written + "/_quarantine/" + quarantined))).isTrue();
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(written + "/" + orphan))).isFalse();
   }
 
   private void awaitArchived(long records, CompletableFuture<Void> running) throws Exception {

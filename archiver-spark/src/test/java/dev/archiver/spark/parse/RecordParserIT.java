@@ -3,6 +3,7 @@ package dev.archiver.spark.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.archiver.config.ArchiverConfig;
+import dev.archiver.spark.testing.HostileValues;
 import dev.archiver.spark.testing.SparkIT;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -109,6 +110,69 @@ class RecordParserIT extends SparkIT {
       }
     }
     assertThat(ours.get(0L).<Timestamp>getAs("ts").toInstant()).isEqualTo(Instant.parse("2026-11-25T10:00:00Z"));
+  }
+
+  /** Each hostile value is archived or quarantined with a reason; none is lost and none throws. */
+  @Test
+  void everyHostileValueIsArchivedOrQuarantinedWithAReason() {
+    Map<String, byte[]> hostile = HostileValues.all();
+    List<String> names = List.copyOf(hostile.keySet());
+    Map<Long, Row> rows = parseBytes(names.stream().map(hostile::get).toList());
+
+    assertThat(rows).as("one row per record").hasSize(names.size());
+    Map<String, String> verdicts = new java.util.TreeMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      Row row = rows.get((long) i);
+      String error = row.getAs("_error");
+      verdicts.put(names.get(i), error == null ? "archived" : "quarantined: " + error);
+      if (error != null) {
+        assertThat(row.<String>getAs("_raw_value")).as("%s keeps its raw value", names.get(i)).isNotNull();
+      }
+    }
+    assertThat(verdicts).as("what became of each").containsAllEntriesOf(HostileValues.EXPECTED);
+    assertThat(rows.get((long) names.indexOf("10 MB string")).<String>getAs("id")).isEqualTo("big");
+    assertThat(rows.get((long) names.indexOf("10 MB string")).<Integer>getAs("_value_bytes"))
+        .isGreaterThan(10_000_000);
+    assertThat(rows.get((long) names.indexOf("duplicate keys")).<String>getAs("id")).as("the last one wins, as in"
+        + " from_json").isEqualTo("second");
+    // java.sql.Timestamp counts old dates in the Julian calendar; its fields are the proleptic Gregorian ones.
+    assertThat(rows.get((long) names.indexOf("year 1")).<Timestamp>getAs("ts").toLocalDateTime())
+        .isEqualTo(java.time.LocalDateTime.of(1, 1, 1, 0, 0));
+  }
+
+  @Test
+  void quarantinesEventTimesOutsideTheBoundsAroundTheBatchTime() {
+    RecordParser bounded = RecordParser.of(new ArchiverConfig.Schema("id STRING, ts TIMESTAMP, `a.b` INT",
+        Optional.of("ts"), List.of("id"), Optional.empty(), Optional.of(new ArchiverConfig.EventTimeBounds(
+            java.time.Duration.ofDays(7), java.time.Duration.ofDays(1)))));
+    Instant batchTime = Instant.parse("2026-11-25T12:00:00Z");
+    List<String> values = List.of(
+        "{\"id\":\"now\",\"ts\":\"2026-11-25T11:00:00Z\",\"a.b\":5}",
+        "{\"id\":\"week-old\",\"ts\":\"2026-11-18T12:00:00Z\"}",
+        "{\"id\":\"too-old\",\"ts\":\"2026-11-18T11:59:59Z\"}",
+        "{\"id\":\"future\",\"ts\":\"2026-11-26T12:00:01Z\"}",
+        "{\"id\":\"year-1\",\"ts\":\"0001-01-01T00:00:00Z\"}",
+        "{\"id\":\"year-9999\",\"ts\":\"9999-12-31T23:59:59Z\"}",
+        "{\"id\":\"no-ts\"}");
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      rows.add(RowFactory.create(null, values.get(i).getBytes(StandardCharsets.UTF_8), "t", 3, (long) i, KAFKA_TIME,
+          0));
+    }
+    Map<Long, Row> parsed = bounded.parse(spark().createDataFrame(rows, KAFKA), batchTime).collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.<Long>getAs("_kafka_offset"), r -> r));
+
+    assertThat(parsed.get(0L).<String>getAs("_error")).isNull();
+    assertThat(parsed.get(0L).<Integer>getAs("a.b")).as("a field whose name has a dot").isEqualTo(5);
+    assertThat(parsed.get(1L).<String>getAs("_error")).as("exactly at the bound").isNull();
+    assertThat(parsed.get(2L).<String>getAs("_error")).isEqualTo("event time outside schema.event-time-bounds:"
+        + " 2026-11-18T11:59:59Z not within [2026-11-18T12:00:00Z, 2026-11-26T12:00:00Z] (7d before, 1d after the"
+        + " batch's time 2026-11-25T12:00:00Z)");
+    assertThat(parsed.get(3L).<String>getAs("_error")).startsWith("event time outside schema.event-time-bounds");
+    assertThat(parsed.get(4L).<String>getAs("_error")).contains("0001-01-01T00:00:00Z not within");
+    assertThat(parsed.get(5L).<String>getAs("_error")).contains("9999-12-31T23:59:59Z not within");
+    assertThat(parsed.get(6L).<String>getAs("_error")).as("no event time: the Kafka timestamp, within").isNull();
+    assertThat(parsed.get(4L).<String>getAs("_raw_value")).contains("year-1");
   }
 
   private Map<Long, Row> parse(String... values) {
