@@ -279,6 +279,30 @@ class ArchiveJobIT extends SparkIT {
   }
 
   @Test
+  void twoArchivesSharingOneQuarantineRootNeverOverwriteEachOthersFiles() {
+    String shared = dir.resolve("shared-quarantine").toString();
+    DataGenerator.Result first = produce(1_000, 0.05);
+    run(config(Map.of("output.quarantine", shared)), BatchHook.NONE);
+    String otherTopic = topic;
+    topic = "events-" + UUID.randomUUID();
+    Path otherOutput = output;
+    output = dir.resolve("second-archive");
+    // Same seed, same events: without a write id of their own the files would have the same names.
+    DataGenerator.Result second = produce(1_000, 0.05);
+    run(config(Map.of("output.quarantine", shared)), BatchHook.NONE);
+
+    for (Path archive : List.of(otherOutput, output)) {
+      String t = archive.equals(output) ? topic : otherTopic;
+      long malformed = archive.equals(output) ? second.malformed() : first.malformed();
+      List<CommitManifest> manifests = Archives.manifests(archive);
+      Archives.assertExactlyOnce(spark(), manifests, Topics.ends(bootstrap, t), malformed, new Configuration());
+      assertThat(spark().read().parquet(Archives.quarantineFiles(manifests).toArray(String[]::new))
+          .filter(col("_kafka_topic").notEqual(t)).count()).as("%s's quarantine files hold its own records", t)
+          .isZero();
+    }
+  }
+
+  @Test
   void theAdaptivePolicyCutsTheLimitAfterASlowBatchAndGrowsItBackWithoutARestart() {
     produce(14_000, 0);
     Map<String, String> adaptive = Map.of("backpressure.policy", "adaptive",
