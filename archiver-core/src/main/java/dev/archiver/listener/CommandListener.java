@@ -48,7 +48,15 @@ public final class CommandListener implements CommitListener {
       pb.environment().put("ARCHIVER_MANIFEST", uri);
       pb.environment().put("ARCHIVER_BATCH_ID", Long.toString(manifest.batchId()));
       Process process = pb.start();
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      boolean finished;
+      try {
+        finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        // The notifier is shutting down past its drain timeout: leave nothing running (holding dbt's locks).
+        ProcessGroup.kill(process);
+        throw e;
+      }
+      if (!finished) {
         ProcessGroup.kill(process);
         throw new IllegalStateException("command timed out after " + timeout.toMillis()
             + " ms (notify.command-timeout); killed it and its process group" + lastLine(tail(output)));
