@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The end-to-end helpers shared with airflow-dags/tests (a broker, the archiver, the example project).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testkit"))
 
 QUERY_ID = "6d51e93b-3076-45fa-8f91-d0a19f1b095a"
 
