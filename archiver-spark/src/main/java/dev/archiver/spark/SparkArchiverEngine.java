@@ -15,11 +15,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /** The Spark engine, found by the CLI through {@link java.util.ServiceLoader}. */
 public final class SparkArchiverEngine implements ArchiverEngine {
+  /** Spark runs its shutdown hooks (SparkContext.stop among them) from one Hadoop hook of priority 40. */
+  private static final int STOP_HOOK_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
+
   @Override
   public List<ConfigError> validate(ArchiverConfig config) {
     List<ConfigError> errors = new ArrayList<>(RecordParser.validate(config.schema()));
@@ -33,13 +38,15 @@ public final class SparkArchiverEngine implements ArchiverEngine {
     SparkSession spark = session(config);
     ArchiveJob job = new ArchiveJob(spark, config, listeners);
     // SIGTERM (Airflow stopping a task, Ctrl-C) stops the query; the checkpoint and manifests make the cut safe.
-    Thread hook = new Thread(job::stop, "archiver-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
+    // Through Hadoop's hook manager, above Spark's own hooks: the query stops before Spark stops its context (a plain
+    // JVM hook runs alongside Spark's and finds the context stopped under it).
+    Runnable hook = job::stop;
+    ShutdownHookManager.get().addShutdownHook(hook, STOP_HOOK_PRIORITY);
     try {
       job.run();
     } finally {
       try {
-        Runtime.getRuntime().removeShutdownHook(hook);
+        ShutdownHookManager.get().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
         // the hook is running or ran
       }
