@@ -103,11 +103,11 @@ def offsets_exactly_once(committed: list[dict[str, Any]]) -> dict[tuple[str, int
 
 
 def wait_for(condition: Callable[[], T | None], timeout: float, what: str, interval: float = 0.5) -> T:
-    """Polls condition until it returns something other than None or False; fails naming what it waited for."""
+    """Polls condition until it returns something truthy, and returns that; fails naming what it waited for."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
-        if value is not None and value is not False:
+        if value:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")

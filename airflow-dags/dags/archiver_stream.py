@@ -1,13 +1,15 @@
 """archiver_stream: archives a Kafka topic to Parquet with the archiver's Spark job (spark-submit).
 
 Nightly with mode=available-now (archive what is there, then finish); trigger it with mode=processing-time to run
-continuously. What runs comes from Variables: archiver_jar (the shaded jar), archiver_config (the YAML config on the
-worker) and archiver_spark_conn_id (default spark_default: its host is the master, e.g. yarn, local[2],
-spark://host:7077). A run's conf may set only mode, interval, driver_memory and batch-sizing overrides.
+continuously. ARCHIVER_STREAM_SCHEDULE in the DAG processor's environment replaces the schedule (a cron expression or
+preset; empty: triggered runs only). What runs comes from Variables: archiver_jar (the shaded jar), archiver_config
+(the YAML config on the worker) and archiver_spark_conn_id (default spark_default: its host is the master, e.g. yarn,
+local[2], spark://host:7077). A run's conf may set only mode, interval, driver_memory and batch-sizing overrides.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from airflow.sdk import DAG, Param, Variable, get_current_context, task
@@ -18,7 +20,7 @@ from archiver_airflow.operators import ArchiverSparkSubmitOperator
 with DAG(
     dag_id="archiver_stream",
     description="Archive Kafka to Parquet with the archiver's Spark job",
-    schedule="@daily",
+    schedule=os.environ.get("ARCHIVER_STREAM_SCHEDULE", "@daily") or None,
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,  # two queries on one checkpoint would fail each other
