@@ -66,6 +66,7 @@ class LiveAirflow:
         self.url = f"http://127.0.0.1:{port}"
         self.passwords: dict[str, str] = json.loads((home / "passwords.json").read_text())
         self.services: list[Service] = []
+        self._clients: dict[tuple[str, str], AirflowApi] = {}
 
     @staticmethod
     def environment(home: Path, port: int, extra: Mapping[str, str]) -> dict[str, str]:
@@ -147,7 +148,11 @@ class LiveAirflow:
             raise
 
     def api(self, user: str, url: str | None = None, cafile: Path | None = None) -> AirflowApi:
-        return AirflowApi(url or self.url, user, self.passwords[user], cafile)
+        """A client logged in as user (one per user and server, so polls reuse its token)."""
+        key = (user, url or self.url)
+        if key not in self._clients:
+            self._clients[key] = AirflowApi(url or self.url, user, self.passwords[user], cafile)
+        return self._clients[key]
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, attempt: int = 1) -> str:
         """The task's log events, one per line, with the exceptions they carry (Airflow 3 writes JSON lines)."""
