@@ -33,11 +33,14 @@ class ArchiverSparkSubmitOperator(SparkSubmitOperator):
         hook = self._hook  # the provider keeps the running spark-submit on its hook; its own on_kill reads it too
         process = getattr(hook, "_submit_sp", None)
         if process is not None and process.poll() is None:
-            self.log.info("Stopping the archiver: SIGTERM to spark-submit (pid %s)", process.pid)
+            # Signal and wait before logging: on_kill runs in a SIGTERM handler, and a log call there can block on
+            # the log channel the interrupted task was writing to, until Airflow's SIGKILL.
             process.terminate()
             try:
                 code = process.wait(timeout=STOP_GRACE_SECONDS)
-                self.log.info("The archiver stopped after SIGTERM (exit code %s)", code)
+                self.log.info(
+                    "The archiver stopped after SIGTERM to spark-submit (pid %s, exit code %s)", process.pid, code
+                )
             except subprocess.TimeoutExpired:
                 self.log.warning("The archiver did not stop within %.0f s of SIGTERM; killing it", STOP_GRACE_SECONDS)
         super().on_kill()
