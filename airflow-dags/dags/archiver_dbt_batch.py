@@ -1,16 +1,16 @@
 """archiver_dbt_batch: transforms one committed archiver batch with dbt, then catches up any batch still pending.
 
-Triggered per commit by the archiver (notify.airflow.url) with conf {"manifest": "<manifest URI>", ...}. The work
-is archiver-dbt's, run from the dbt virtualenv (Variable archiver_dbt_bin), because dbt and Airflow do not share one
-Python environment. Variables: archiver_dbt_bin, archiver_dbt_project_dir, archiver_dbt_profiles_dir,
-archiver_dbt_target; the params of the same meaning override them per run.
+Triggered per commit by the archiver (notify.airflow.url) with conf {"manifest": "<manifest URI>", "batch_id": ...,
+"archive_root": ..., "query_id": ...}; conf may hold nothing else. What runs comes from Variables: archiver_dbt_bin
+(archiver-dbt of the dbt virtualenv, because dbt and Airflow do not share one Python environment),
+archiver_dbt_project_dir, archiver_dbt_profiles_dir, archiver_dbt_target.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import DAG, Param, Variable, task
+from airflow.sdk import DAG, Param, Variable, get_current_context, task
 
 from archiver_airflow import dbt
 
@@ -28,28 +28,27 @@ with DAG(
     max_active_runs=1,  # archiver-dbt serializes anyway (a lock); this keeps workers from waiting on it
     tags=["archiver", "dbt"],
     default_args={"retries": 3, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": True},
+    # Exactly what the archiver sends (dbt.BATCH_CONF_KEYS): a param is something any trigger's conf may set.
     params={
         "manifest": Param("", type="string", description="the batch's manifest URI (the archiver sends it)"),
-        "executable": Param("", type="string", description="archiver-dbt (default: Variable archiver_dbt_bin)"),
-        "project_dir": Param("", type="string", description="dbt project (default: Variable)"),
-        "profiles_dir": Param("", type="string", description="dbt profiles dir (default: Variable or dbt's)"),
-        "target": Param("", type="string", description="dbt target (default: Variable or the profile's)"),
+        "batch_id": Param(None, type=["null", "integer"], description="the batch id, checked against the manifest"),
+        "archive_root": Param(None, type=["null", "string"], description="informational"),
+        "query_id": Param(None, type=["null", "string"], description="informational"),
     },
 ) as dag:
 
     @task
-    def run_batch(params: dict | None = None) -> str:
-        assert params is not None
+    def run_batch() -> str:
         with dbt.failing_fast():
-            output = dbt.archive_of(params["manifest"])
-            dbt.run(dbt.HookSettings.resolve(params, _variable).command("run-batch", "--manifest", params["manifest"]))
-        return output
+            batch = dbt.BatchConf.parse(get_current_context()["dag_run"].conf)
+            settings = dbt.HookSettings.from_variables(_variable)
+            dbt.run(settings.command("run-batch", f"--manifest={batch.manifest}"))
+        return batch.output
 
     @task
-    def catch_up(output: str, params: dict | None = None) -> None:
+    def catch_up(output: str) -> None:
         """Batches committed since this run was triggered, or whose announcements were dropped, are applied here."""
-        assert params is not None
         with dbt.failing_fast():
-            dbt.run(dbt.HookSettings.resolve(params, _variable).command("catch-up", "--output", output))
+            dbt.run(dbt.HookSettings.from_variables(_variable).command("catch-up", f"--output={output}"))
 
     catch_up(run_batch())

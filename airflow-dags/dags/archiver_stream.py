@@ -1,15 +1,18 @@
 """archiver_stream: archives a Kafka topic to Parquet with the archiver's Spark job (spark-submit).
 
 Nightly with mode=available-now (archive what is there, then finish); trigger it with mode=processing-time to run
-continuously. Set the Variables archiver_jar (the shaded jar) and archiver_config (the YAML config on the worker), and
-the Spark connection (default spark_default: its host is the master, e.g. yarn, local[2], spark://host:7077).
+continuously. ARCHIVER_STREAM_SCHEDULE in the DAG processor's environment replaces the schedule (a cron expression or
+preset; empty: triggered runs only). What runs comes from Variables: archiver_jar (the shaded jar), archiver_config
+(the YAML config on the worker) and archiver_spark_conn_id (default spark_default: its host is the master, e.g. yarn,
+local[2], spark://host:7077). A run's conf may set only mode, interval, driver_memory and batch-sizing overrides.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
-from airflow.sdk import DAG, Param, Variable, task
+from airflow.sdk import DAG, Param, Variable, get_current_context, task
 
 from archiver_airflow import spark
 from archiver_airflow.operators import ArchiverSparkSubmitOperator
@@ -17,30 +20,31 @@ from archiver_airflow.operators import ArchiverSparkSubmitOperator
 with DAG(
     dag_id="archiver_stream",
     description="Archive Kafka to Parquet with the archiver's Spark job",
-    schedule="@daily",
+    schedule=os.environ.get("ARCHIVER_STREAM_SCHEDULE", "@daily") or None,
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,  # two queries on one checkpoint would fail each other
     tags=["archiver"],
+    # Exactly spark.STREAM_CONF_KEYS: a param is something any trigger's conf may set.
     params={
         "mode": Param("available-now", enum=list(spark.MODES), description="available-now: catch up, then finish"),
         "interval": Param("30s", type="string", description="processing-time: batch interval"),
-        "config": Param("", type="string", description="archiver YAML config on the worker (default: Variable)"),
-        "jar": Param("", type="string", description="shaded archiver jar (default: Variable archiver_jar)"),
-        "overrides": Param({}, type="object", description="config keys to override, e.g. {'source.topic': 't'}"),
-        "driver_memory": Param("2g", type="string"),
-        "spark_conn_id": Param("spark_default", type="string", description="Spark connection (master, deploy mode)"),
+        "driver_memory": Param("2g", type="string", description="spark.driver.memory"),
+        "overrides": Param(
+            {}, type="object", description="batch sizing to override, e.g. {'backpressure.max-records-per-batch': 5000}"
+        ),
     },
 ) as dag:
 
     @task(multiple_outputs=True)
     def resolve_arguments(params: dict | None = None) -> dict:
-        """Params win over Variables, read here at run time rather than on every parse."""
+        """Checks the run's conf, then reads the Variables here, at run time, rather than on every parse."""
         assert params is not None
+        spark.check_conf(get_current_context()["dag_run"].conf)
         return {
-            "application": spark.application(params["jar"] or Variable.get("archiver_jar", default="")),
+            "application": spark.application(Variable.get(spark.VARIABLES["jar"], default="")),
             "application_args": spark.run_args(
-                params["config"] or Variable.get("archiver_config", default=""),
+                Variable.get(spark.VARIABLES["config"], default=""),
                 params["mode"],
                 params["interval"],
                 params["overrides"],
@@ -50,7 +54,7 @@ with DAG(
     resolved = resolve_arguments()
     ArchiverSparkSubmitOperator(
         task_id="archive",
-        conn_id="{{ params.spark_conn_id }}",
+        conn_id="{{ var.value.get('" + spark.VARIABLES["spark_conn_id"] + "', 'spark_default') }}",
         application=resolved["application"],
         application_args=resolved["application_args"],
         java_class=spark.MAIN_CLASS,

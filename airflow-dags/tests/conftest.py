@@ -15,3 +15,5 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 # What Airflow's DAG bundle does for the DAG folder: its helper package is importable by the DAG files and the tests.
 sys.path.insert(0, str(DAGS))
+# The end-to-end helpers shared with dbt-hooks/tests (a broker, the archiver, the example project).
+sys.path.insert(0, str(REPO / "testkit"))

@@ -37,20 +37,63 @@ def test_spark_conf_opens_the_jdk_for_driver_and_executors():
         spark.application("")
 
 
-def test_hook_settings_take_params_before_variables():
+def test_hook_settings_come_from_variables():
     variables = {"archiver_dbt_project_dir": "/dbt/project", "archiver_dbt_target": "prod"}
-    settings = dbt.HookSettings.resolve({"target": "dev"}, lambda key, default: variables.get(key, default))
-    assert settings.command("catch-up", "--output", "s3a://b/a") == [
-        "archiver-dbt", "catch-up", "--output", "s3a://b/a", "--project-dir", "/dbt/project", "--target", "dev",
+    settings = dbt.HookSettings.from_variables(lambda key, default: variables.get(key, default))
+    assert settings.command("catch-up", "--output=s3a://b/a") == [
+        "archiver-dbt", "catch-up", "--output=s3a://b/a", "--project-dir", "/dbt/project", "--target", "prod",
     ]  # fmt: skip
     with pytest.raises(ValueError, match="set the Variable archiver_dbt_project_dir"):
-        dbt.HookSettings.resolve({}, lambda key, default: default)
+        dbt.HookSettings.from_variables(lambda key, default: default)
 
 
-def test_the_archive_of_a_manifest():
-    assert dbt.archive_of("s3a://b/a/_archiver/manifests/00000000000000000042.json") == "s3a://b/a"
-    with pytest.raises(dbt.BadInput, match="is not a manifest URI"):
-        dbt.archive_of("s3a://b/a/00000000000000000042.json")
+MANIFEST = "s3a://b/a/_archiver/manifests/00000000000000000042.json"
+
+
+def test_the_batch_conf_the_archiver_sends_is_accepted():
+    conf = {"manifest": MANIFEST, "batch_id": 42, "archive_root": "s3a://b/a", "query_id": "q"}
+    batch = dbt.BatchConf.parse(conf)
+    assert (batch.manifest, batch.batch_id, batch.output) == (MANIFEST, 42, "s3a://b/a")
+
+
+@pytest.mark.parametrize(
+    ("conf", "message"),
+    [
+        ({"manifest": MANIFEST, "executable": "/tmp/x"}, "conf key.s. executable refused: .* set the Variables"),
+        ({"manifest": MANIFEST, "project_dir": "/p", "target": "t"}, "project_dir, target refused"),
+        ({"manifest": MANIFEST, "profiles_dir": "/p"}, "profiles_dir refused"),
+        ({}, "conf 'manifest' is missing"),
+        ({"manifest": "s3a://b/a/00000000000000000042.json"}, "it must be a manifest URI"),
+        ({"manifest": MANIFEST, "batch_id": 7}, "'batch_id' 7 is not the batch of the manifest"),
+        ({"manifest": MANIFEST, "batch_id": "42"}, "'batch_id' must be an integer"),
+    ],
+)
+def test_a_batch_conf_may_not_choose_what_runs(conf, message):
+    with pytest.raises(dbt.BadInput, match=message):
+        dbt.BatchConf.parse(conf)
+
+
+def test_a_stream_conf_may_set_how_but_not_what_runs():
+    overrides = {"backpressure.max-records-per-batch": 500, "commit.retry.num-retries": 2}
+    spark.check_conf({"mode": "processing-time", "interval": "5s", "driver_memory": "1g", "overrides": overrides})
+    spark.check_conf(None)
+
+
+@pytest.mark.parametrize(
+    ("conf", "message"),
+    [
+        ({"jar": "/tmp/evil.jar"}, "conf key.s. jar refused: .*Variables archiver_jar, archiver_config"),
+        ({"config": "/tmp/evil.yaml", "spark_conn_id": "x"}, "config, spark_conn_id refused"),
+        ({"overrides": {"notify.command": "touch /tmp/owned"}}, "override.s. notify.command refused"),
+        ({"overrides": {"spark.driver.extraJavaOptions": "-javaagent:x"}}, "spark.driver.extraJavaOptions refused"),
+        ({"overrides": {"output.path": "/elsewhere", "source.kafka.sasl.jaas.config": "x"}}, "output.path, source"),
+        ({"overrides": ["notify.command=x"]}, "'overrides' must be an object"),
+        ({"driver_memory": "2g --conf x"}, "is not a JVM memory size"),
+    ],
+)
+def test_a_stream_conf_that_chooses_what_runs_is_refused(conf, message):
+    with pytest.raises(ValueError, match=message):
+        spark.check_conf(conf)
 
 
 @pytest.mark.parametrize(("code", "error"), [(1, dbt.DbtFailed), (2, AirflowFailException), (3, dbt.DbtFailed)])

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+# The end-to-end helpers shared with airflow-dags/tests (a broker, the archiver, the example project).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "testkit"))
 
-def manifest_doc(batch_id: int, root: str, rows: int = 10, files: int = 1, minute: int | None = None) -> dict[str, Any]:
+QUERY_ID = "6d51e93b-3076-45fa-8f91-d0a19f1b095a"
+
+
+def manifest_doc(
+    batch_id: int, root: str, rows: int = 10, files: int = 1, minute: int | None = None, query_id: str = QUERY_ID
+) -> dict[str, Any]:
     """A valid format-1 manifest; rows 0 means an empty batch (nothing archived, no eventTime)."""
     minute = batch_id % 60 if minute is None else minute
     doc: dict[str, Any] = {
         "formatVersion": 1,
         "batchId": batch_id,
-        "queryId": "6d51e93b-3076-45fa-8f91-d0a19f1b095a",
+        "queryId": query_id,
         "committedAt": "2026-11-25T06:47:57.503020043Z",
         "archiveRoot": root,
         "quarantineRoot": root + "/_quarantine",

@@ -9,27 +9,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import archiver_testkit as kit
 import pytest
+from archiver_testkit import SCHEMA, archiver, copy_example_project, local_kafka, produce
 
 duckdb = pytest.importorskip("duckdb")
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-HOOKS = REPO / "dbt-hooks"
-ARCHIVER = os.environ.get("ARCHIVER_BIN", str(REPO / "bin" / "archiver"))
 ARCHIVER_DBT = str(Path(sys.executable).parent / "archiver-dbt")
-SCHEMA = (
-    "event_id STRING, event_time TIMESTAMP, service STRING, level STRING, user_id STRING, latency_ms INT, "
-    "path STRING, status INT, message STRING"
-)
 FAIL_MODEL = """\
 {#- Test only: fails after staging and the marts were built, like a run that dies half way. -#}
 {% if execute and env_var('ARCHIVER_E2E_FAIL', '') == '1' %}
@@ -39,25 +32,11 @@ select count(*) as events from {{ ref('service_hourly') }}
 """
 
 
-def archiver(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run([ARCHIVER, *args], capture_output=True, text=True, timeout=timeout, env=env)
-    assert done.returncode == 0, (
-        f"archiver {args[0]} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
-    )
-    return done.stdout + done.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Env:
-    def __init__(self, tmp: Path, port: int) -> None:
-        self.tmp, self.bootstrap = tmp, f"127.0.0.1:{port}"
+    def __init__(self, tmp: Path, bootstrap: str) -> None:
+        self.tmp, self.bootstrap = tmp, bootstrap
         self.output = tmp / "archive"
-        self.project = tmp / "dbt" / "example_project"
+        self.project = copy_example_project(tmp / "dbt")
         self.duckdb = tmp / "warehouse.duckdb"
         self.ledger = self.output / "_archiver" / "dbt-ledgers" / "archiver_example.default.jsonl"
 
@@ -78,14 +57,14 @@ class Env:
         )
 
     def manifests(self) -> list[dict]:
-        paths = sorted((self.output / "_archiver" / "manifests").glob("*.json"))
-        return [json.loads(p.read_text()) for p in paths]
+        return kit.manifests(self.output)
 
     def ledger_entries(self) -> list[dict]:
         return [json.loads(line) for line in self.ledger.read_text().splitlines()]
 
     def assert_exactly_once(self) -> None:
         manifests = self.manifests()
+        kit.offsets_exactly_once(manifests)
         files = [f"{self.output}/{f['path']}" for m in manifests for f in m["files"]]
         with duckdb.connect(str(self.duckdb), read_only=True) as db:
             staged, distinct = db.execute(
@@ -110,28 +89,15 @@ class Env:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     tmp = tmp_path_factory.mktemp("e2e")
-    # A copy of the dbt package and the example project, so dbt's target/ and the test-only model stay out of the repo.
-    shutil.copytree(HOOKS / "macros", tmp / "dbt" / "macros")
-    shutil.copy(HOOKS / "dbt_project.yml", tmp / "dbt" / "dbt_project.yml")
-    shutil.copytree(
-        HOOKS / "example_project",
-        tmp / "dbt" / "example_project",
-        ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb*", "package-lock.yml"),
-    )
-    env = Env(tmp, free_port())
-    (env.project / "models" / "zz_fail_on_demand.sql").write_text(FAIL_MODEL)
-    broker = tmp / "broker"
-    archiver("local-kafka", "start", "--port", env.bootstrap.rsplit(":", 1)[1], "--dir", str(broker))
-    try:
+    with local_kafka(tmp / "broker") as bootstrap:
+        env = Env(tmp, bootstrap)
+        (env.project / "models" / "zz_fail_on_demand.sql").write_text(FAIL_MODEL)
         yield env
-    finally:
-        subprocess.run([ARCHIVER, "local-kafka", "stop", "--dir", str(broker)], capture_output=True, timeout=120)
 
 
 def test_every_archived_row_reaches_dbt_exactly_once(env: Env) -> None:
     # 1. The archiver announces each commit through notify.command; catch-up then covers anything it missed.
-    archiver("datagen", "--bootstrap-servers", env.bootstrap, "--topic", "events", "--events", "20000",
-             "--malformed-ratio", "0.01")  # fmt: skip
+    produce(env.bootstrap, "events", 20000, "--malformed-ratio", "0.01")
     env.run_archiver(notify=True)
     assert len(env.manifests()) >= 3
     assert env.hooks("catch-up", "--output", str(env.output)).returncode == 0
@@ -145,7 +111,7 @@ def test_every_archived_row_reaches_dbt_exactly_once(env: Env) -> None:
     env.assert_exactly_once()
 
     # 3. Batches committed without announcements (a gap): run-batch of the last applies all, coalesced.
-    archiver("datagen", "--bootstrap-servers", env.bootstrap, "--topic", "events", "--events", "12000")
+    produce(env.bootstrap, "events", 12000)
     env.run_archiver(notify=False)
     last = env.manifests()[-1]["batchId"]
     gap = env.hooks("run-batch", "--manifest", f"{env.output}/_archiver/manifests/{last:020d}.json",

@@ -21,6 +21,18 @@ def test_entries_round_trip(tmp_path: Path):
     assert ledger.applied() == {0, 1, 2, 3}
 
 
+def test_a_batch_counts_as_applied_for_the_query_that_committed_it(tmp_path: Path):
+    ledger = Ledger(LocalStorage(), str(tmp_path / "ledger.jsonl"))
+    ledger.record(LedgerEntry((0, 1), "transformed", True, 10, "t", query_id="query-a"))
+    assert ledger.entries()[0].query_id == "query-a"
+    assert '"queryId":"query-a"' in (tmp_path / "ledger.jsonl").read_text()
+    assert ledger.applied("query-a") == {0, 1}
+    assert ledger.applied("query-b") == set(), "a new query's batch 0 is another batch"
+    # Lines written before entries carried a query id count for any query, as they did then.
+    ledger.record(LedgerEntry((2,), "transformed", False, 10, "t"))
+    assert ledger.applied("query-b") == {2}
+
+
 def test_a_torn_last_line_is_ignored_and_cut_off_by_the_next_append(tmp_path: Path):
     path = tmp_path / "ledger.jsonl"
     ledger = Ledger(LocalStorage(), str(path))
@@ -48,6 +60,7 @@ def test_a_damaged_line_in_the_middle_names_the_line(tmp_path: Path):
         ({"outcome": "done"}, "outcome must be one of"),
         ({"batch_ids": (1, 2), "coalesced": False}, "coalesced must be true exactly when"),
         ({"num_archived": -1}, "num_archived must be >= 0"),
+        ({"query_id": ""}, "query_id must be a non-empty string"),
     ],
 )
 def test_entries_validate_on_construction(kwargs, message):

@@ -115,6 +115,43 @@ def test_concurrent_runs_apply_each_batch_once(archive, dbt_project, fake_dbt):
     assert sorted(b for batch in fake_dbt.batches_run() for b in batch) == [0, 1, 2, 3, 4, 5]
 
 
+def test_an_archive_recreated_at_the_same_root_gets_its_batches_transformed(archive, dbt_project, fake_dbt):
+    for b in range(2):
+        archive.commit(b, query_id="query-a")
+    transformer(archive, dbt_project, fake_dbt).catch_up()
+    # The archive is recreated: its checkpoint and manifests deleted, a new streaming query starts again at batch 0.
+    for manifest in (archive.root / "_archiver" / "manifests").iterdir():
+        manifest.unlink()
+    for b in range(3):
+        archive.commit(b, query_id="query-b")
+    t = transformer(archive, dbt_project, fake_dbt)
+    assert t.status().pending == (0, 1, 2)
+    t.run_batch(1)
+    assert fake_dbt.batches_run() == [[0], [1], [0], [1]], "query-b's batches are new, not 'already applied'"
+    assert [(line["batchIds"], line["queryId"]) for line in ledger_lines(archive)] == [
+        ([0], "query-a"), ([1], "query-a"), ([0], "query-b"), ([1], "query-b"),
+    ]  # fmt: skip
+    assert t.status().pending == (2,)
+
+
+def test_manifests_of_two_queries_in_one_archive_are_refused(archive, dbt_project, fake_dbt):
+    archive.commit(0, query_id="query-a")
+    archive.commit(1, query_id="query-b")
+    with pytest.raises(ManifestError, match="batch 0 was committed by query query-a, the archive's newest batch by"):
+        transformer(archive, dbt_project, fake_dbt).catch_up()
+    assert fake_dbt.batches_run() == []
+
+
+@pytest.mark.parametrize("target", ["../../../../tmp/evil", "a/b", "..", "", " prod"])
+def test_a_target_that_is_not_a_name_is_refused_before_it_names_a_ledger(archive, dbt_project, tmp_path, target):
+    with pytest.raises(ValueError, match=r"names the ledger file, so no '/' or '\.\.' path"):
+        DbtProject(dbt_project, target=target)
+    archive.commit(0)
+    code = cli.main(["catch-up", "--output", archive.uri, "--project-dir", dbt_project, "--target", target])
+    assert code == 2
+    assert not list(tmp_path.rglob("*.jsonl")), "no ledger file was written anywhere"
+
+
 def test_packages_are_installed_once_when_the_project_has_some(archive, dbt_project, fake_dbt):
     Path(dbt_project, "packages.yml").write_text("packages: []\n")
     archive.commit(0)

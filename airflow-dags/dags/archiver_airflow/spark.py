@@ -9,6 +9,20 @@ from typing import Any
 MAIN_CLASS = "dev.archiver.cli.ArchiverCli"
 MODES = ("available-now", "processing-time")
 _INTERVAL = re.compile(r"^(\d+(ms|s|m|h)|PT[0-9HMS.]+)$")
+_MEMORY = re.compile(r"^\d+[kmgt]?$", re.IGNORECASE)
+# All a run's conf may hold: how this run archives, never what runs. The jar, the config file (and through it the
+# output, the source's credentials, notify.command) and the Spark connection come from Variables an admin sets.
+STREAM_CONF_KEYS = ("mode", "interval", "driver_memory", "overrides")
+VARIABLES = {"jar": "archiver_jar", "config": "archiver_config", "spark_conn_id": "archiver_spark_conn_id"}
+# Config keys a run's conf may override: batch sizing, retries and file layout. Not notify.* (runs commands, holds
+# tokens), spark.* (JVM options, jars), source.* (brokers, login modules), output paths or the schema.
+OVERRIDABLE = (
+    "backpressure.",
+    "commit.retry.",
+    "output.compression",
+    "output.max-records-per-file",
+    "metrics.heap-alert-ratio",
+)
 
 # Spark 3.5 on Java 17 needs these; the same list is in bin/archiver and the Maven surefire setup.
 JAVA_17_OPTIONS = " ".join(
@@ -67,10 +81,33 @@ def run_args(config: str, mode: str, interval: str, overrides: Mapping[str, Any]
     return args
 
 
+def check_conf(conf: Mapping[str, Any] | None) -> None:
+    """Refuses a run conf that would choose what runs: keys outside STREAM_CONF_KEYS, overrides outside OVERRIDABLE."""
+    conf = conf or {}
+    refused = sorted(set(conf) - set(STREAM_CONF_KEYS))
+    if refused:
+        raise ValueError(
+            f"conf key(s) {', '.join(refused)} refused: a run's conf may set only {', '.join(STREAM_CONF_KEYS)}. "
+            f"The jar, the config file and the Spark connection come from the Variables {', '.join(VARIABLES.values())}"
+        )
+    overrides = conf.get("overrides") or {}
+    if not isinstance(overrides, Mapping):
+        raise ValueError(f"conf 'overrides' must be an object of config keys, got {overrides!r}")
+    refused = sorted(str(k) for k in overrides if not str(k).startswith(OVERRIDABLE))
+    if refused:
+        raise ValueError(
+            f"override(s) {', '.join(refused)} refused: a run's conf may override only {', '.join(OVERRIDABLE)}; "
+            "set the others in the archiver config file (Variable archiver_config)"
+        )
+    memory = conf.get("driver_memory")
+    if memory is not None and not _MEMORY.match(str(memory)):
+        raise ValueError(f"conf 'driver_memory' {memory!r} is not a JVM memory size like 2g or 512m")
+
+
 def application(jar: str) -> str:
     if not jar:
         raise ValueError(
-            "no archiver jar: set the Airflow Variable archiver_jar (or the param jar) to the shaded "
+            "no archiver jar: set the Airflow Variable archiver_jar to the shaded "
             "archiver-spark-<version>-all.jar, a path on the worker or a URI spark-submit can fetch"
         )
     return jar

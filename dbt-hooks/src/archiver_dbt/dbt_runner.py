@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -12,6 +13,8 @@ from archiver_dbt.plan import Work
 
 LOG = logging.getLogger(__name__)
 COMMANDS = ("build", "run")
+# A target names the ledger file (<project>.<target>.jsonl): a name, never a path.
+TARGET = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,11 @@ class DbtProject:
             raise ValueError(f"--project-dir {self.project_dir}: no dbt_project.yml there; point it at a dbt project")
         if self.profiles_dir is not None and not os.path.isfile(os.path.join(self.profiles_dir, "profiles.yml")):
             raise ValueError(f"--profiles-dir {self.profiles_dir}: no profiles.yml there")
+        if self.target is not None and not TARGET.match(self.target):
+            raise ValueError(
+                f"--target {self.target!r}: a dbt target is the name of one of the profile's outputs (letters, digits, "
+                "'_', '-', '.') and names the ledger file, so no '/' or '..' path; use the name from profiles.yml"
+            )
         if self.command not in COMMANDS:
             raise ValueError(f"dbt command must be one of {COMMANDS}, got '{self.command}'")
 

@@ -1,8 +1,9 @@
 """Which archiver batches a dbt project has already transformed: one JSON line per successful dbt run.
 
-A line is appended only after dbt succeeded, so a batch is done exactly when a line lists it. A crash between dbt's
-success and the append re-runs that batch; the models must therefore be idempotent per batch (the example's are:
-delete+insert by Kafka coordinates, microbatch replaces whole hours).
+A line is appended only after dbt succeeded, so a batch is done exactly when a line lists it with the query that
+committed it: batch ids restart at 0 when an archive is recreated at the same root (a new streaming query), and those
+batches are new. A crash between dbt's success and the append re-runs that batch; the models must therefore be
+idempotent per batch (the example's are: delete+insert by Kafka coordinates, microbatch replaces whole hours).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class LedgerEntry:
     applied_at: str
     dbt_command: str | None = None
     seconds: float | None = None
+    query_id: str | None = None  # the streaming query that committed the batches; None in lines of older versions
 
     def __post_init__(self) -> None:
         if not self.batch_ids or any(b < 0 for b in self.batch_ids):
@@ -44,6 +46,12 @@ class LedgerEntry:
             raise ValueError("coalesced must be true exactly when the entry holds several batches")
         if self.num_archived < 0:
             raise ValueError(f"num_archived must be >= 0, got {self.num_archived}")
+        if self.query_id is not None and (not isinstance(self.query_id, str) or not self.query_id):
+            raise ValueError("query_id must be a non-empty string or absent")
+
+    def applies_to(self, query_id: str | None) -> bool:
+        """Whether this line counts for the batches of query_id (lines without a query id count for any)."""
+        return query_id is None or self.query_id is None or self.query_id == query_id
 
     def to_json(self) -> str:
         doc: dict[str, Any] = {
@@ -53,6 +61,8 @@ class LedgerEntry:
             "numArchived": self.num_archived,
             "appliedAt": self.applied_at,
         }
+        if self.query_id is not None:
+            doc["queryId"] = self.query_id
         if self.dbt_command is not None:
             doc["dbtCommand"] = self.dbt_command
         if self.seconds is not None:
@@ -72,6 +82,7 @@ class LedgerEntry:
             applied_at=str(doc["appliedAt"]),
             dbt_command=doc.get("dbtCommand"),
             seconds=doc.get("seconds"),
+            query_id=doc.get("queryId"),
         )
 
 
@@ -101,8 +112,9 @@ class Ledger:
                 ) from e
         return entries
 
-    def applied(self) -> set[int]:
-        return {b for entry in self.entries() for b in entry.batch_ids}
+    def applied(self, query_id: str | None = None) -> set[int]:
+        """Batch ids applied for query_id (every query's when None)."""
+        return {b for entry in self.entries() if entry.applies_to(query_id) for b in entry.batch_ids}
 
     def record(self, entry: LedgerEntry) -> None:
         self.storage.append_line(self.uri, entry.to_json())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 
@@ -13,10 +14,12 @@ from archiver_dbt import uris
 from archiver_dbt.archive import Archive
 from archiver_dbt.dbt_runner import DbtInvoker, DbtProject, ensure_packages, invoke_dbt
 from archiver_dbt.ledger import Ledger, LedgerEntry, now_iso
+from archiver_dbt.manifest import Manifest, ManifestError
 from archiver_dbt.plan import Policy, Work, groups, pending
 from archiver_dbt.storage import storage_for
 
 LOG = logging.getLogger(__name__)
+_PROJECT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # dbt's own rule; the name is part of the ledger's file name
 
 
 class DbtFailed(Exception):
@@ -56,30 +59,48 @@ class Transformer:
     def catch_up(self, up_to: int | None = None) -> list[LedgerEntry]:
         """Applies every pending batch (up to up_to, inclusive), oldest first; returns the entries recorded."""
         with self.ledger.storage.lock(self.ledger.uri):
-            todo = pending(self.archive.committed(), self.ledger.applied(), up_to)
+            committed = self.archive.committed()
+            query_id = self._query_of(committed)
+            todo = pending(committed, self.ledger.applied(query_id), up_to)
             if not todo:
                 LOG.info("nothing pending%s", f" up to batch {up_to}" if up_to is not None else "")
                 return []
-            LOG.info("%d batch(es) pending: %s", len(todo), _ids(tuple(todo)))
+            LOG.info("%d batch(es) of query %s pending: %s", len(todo), query_id, _ids(tuple(todo)))
             if not ensure_packages(self.project, self.invoke):
                 raise DbtFailed(tuple(todo), "dbt deps")
             recorded = []
             for group in groups(todo, self.policy):
-                entry = self._apply(Work(tuple(self.archive.manifest(b) for b in group)))
+                work = Work(tuple(self._manifest_of(query_id, b) for b in group))
+                entry = self._apply(work)
                 self.ledger.record(entry)
                 recorded.append(entry)
             return recorded
 
     def status(self) -> Status:
         committed = self.archive.committed()
-        applied = self.ledger.applied()
-        return Status(len(committed), len(applied), tuple(pending(committed, applied)))
+        applied = self.ledger.applied(self._query_of(committed))
+        return Status(len(committed), len([b for b in committed if b in applied]), tuple(pending(committed, applied)))
+
+    def _query_of(self, committed: list[int]) -> str | None:
+        """The streaming query that owns the archive: its newest manifest's. The archiver refuses to commit a batch of
+        another query next to it, so all of an archive's manifests share it unless one was moved in by hand."""
+        return self.archive.manifest(committed[-1]).query_id if committed else None
+
+    def _manifest_of(self, query_id: str | None, batch_id: int) -> Manifest:
+        manifest = self.archive.manifest(batch_id)
+        if manifest.query_id != query_id:
+            raise ManifestError(
+                f"batch {batch_id} was committed by query {manifest.query_id}, the archive's newest batch by query "
+                f"{query_id}: manifests of two streaming queries share {self.archive.manifests_dir}; move the older "
+                "query's manifests away (the archiver itself never writes such a mix)"
+            )
+        return manifest
 
     def _apply(self, work: Work) -> LedgerEntry:
         coalesced = len(work.batch_ids) > 1
         if not work.files:
             LOG.info("batch(es) %s archived no rows; recorded without running dbt", _ids(work.batch_ids))
-            return LedgerEntry(work.batch_ids, "empty", coalesced, 0, now_iso())
+            return LedgerEntry(work.batch_ids, "empty", coalesced, 0, now_iso(), query_id=work.manifests[0].query_id)
         LOG.info(
             "dbt %s on batch(es) %s%s: %d files, %d rows",
             self.project.command,
@@ -99,6 +120,7 @@ class Transformer:
             now_iso(),
             dbt_command=self.project.command,
             seconds=time.monotonic() - started,
+            query_id=work.manifests[0].query_id,
         )
 
 
@@ -108,8 +130,8 @@ def default_ledger_name(project: DbtProject) -> str:
     with open(path, encoding="utf-8") as f:
         doc = yaml.safe_load(f) or {}
     name = doc.get("name") if isinstance(doc, dict) else None
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"{path} has no 'name'; dbt needs one too")
+    if not isinstance(name, str) or not _PROJECT_NAME.match(name):
+        raise ValueError(f"{path}: 'name' must be a dbt project name (letters, digits, '_'), got {name!r}")
     return f"{name}.{project.target or 'default'}"
 
 

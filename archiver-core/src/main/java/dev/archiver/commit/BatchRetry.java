@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Retries a batch whose write or commit failed, a bounded number of times with doubling waits: storage outages end,
  * and a retried batch rewrites the same file names, so it never duplicates. Bad input and commit conflicts are not
- * retried: no wait fixes them.
+ * retried: no wait fixes them. Nor is a batch interrupted because the query is stopping (SIGTERM, an Airflow task
+ * stopped): it is replayed when the query starts again.
  */
 public final class BatchRetry {
   private static final Logger LOG = LoggerFactory.getLogger(BatchRetry.class);
@@ -53,6 +54,10 @@ public final class BatchRetry {
       } catch (InvalidInputException | CommitConflictException e) {
         throw e;
       } catch (RuntimeException e) {
+        if (interrupted(e)) {
+          LOG.info("batch {} interrupted: the query is stopping; it is replayed on the next start", batchId);
+          throw e;
+        }
         if (retry > retries) {
           LOG.error("batch {} failed {} times; giving up: {}", batchId, retry, ArchiverException.rootMessage(e));
           throw e;
@@ -68,6 +73,19 @@ public final class BatchRetry {
         wait = wait.multipliedBy(2).compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait.multipliedBy(2);
       }
     }
+  }
+
+  /** Spark stopping a query interrupts its batch thread. Not InterruptedIOException: storage timeouts are that too. */
+  private static boolean interrupted(Throwable e) {
+    if (Thread.currentThread().isInterrupted()) {
+      return true;
+    }
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof InterruptedException) {
+        return true;
+      }
+    }
+    return false;
   }
 
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,8 @@ public final class AsyncNotifier implements CommitListener, AutoCloseable {
   private final Retry retry;
   private final BlockingQueue<CommitManifest> queue;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Queued plus in flight: the queue is empty while its last commit is still being delivered. */
+  private final AtomicInteger undelivered = new AtomicInteger();
   private final Thread worker;
 
   public AsyncNotifier(String name, CommitListener target, int capacity, Retry retry) {
@@ -41,28 +44,33 @@ public final class AsyncNotifier implements CommitListener, AutoCloseable {
 
   @Override
   public void onCommitted(CommitManifest manifest) {
+    undelivered.incrementAndGet();
     if (closed.get() || !queue.offer(manifest)) {
+      undelivered.decrementAndGet();
       LOG.warn("{}: queue full or closed, batch {} is not announced; the dbt hook's catch-up will apply it", name,
           manifest.batchId());
     }
   }
 
-  /** Stops taking commits and waits up to {@code timeout} for queued ones to be delivered. */
+  /**
+   * Stops taking commits and waits up to {@code timeout} for queued ones and the one in flight to be delivered;
+   * then interrupts the worker, which abandons (a command: kills) what it was doing.
+   */
   public void close(Duration timeout) {
     closed.set(true);
     try {
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (!queue.isEmpty() && System.nanoTime() < deadline) {
+      while (undelivered.get() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
       worker.interrupt();
-      worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      worker.join(TimeUnit.SECONDS.toMillis(10));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (!queue.isEmpty()) {
+    if (undelivered.get() > 0) {
       LOG.warn("{}: {} batch notification(s) not delivered before shutdown; catch-up will apply them", name,
-          queue.size());
+          undelivered.get());
     }
   }
 
@@ -79,7 +87,9 @@ public final class AsyncNotifier implements CommitListener, AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
-      if (!deliver(manifest)) {
+      boolean goOn = deliver(manifest);
+      undelivered.decrementAndGet();
+      if (!goOn) {
         return;
       }
     }

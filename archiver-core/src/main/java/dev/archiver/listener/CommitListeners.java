@@ -22,7 +22,7 @@ public final class CommitListeners implements AutoCloseable {
     List<AsyncNotifier> out = new ArrayList<>();
     n.command().ifPresent(c -> out.add(new AsyncNotifier("command",
         new CommandListener(c, manifests, n.commandTimeout()), n.queueCapacity(), retry)));
-    n.airflow().ifPresent(a -> out.add(new AsyncNotifier("airflow", new AirflowListener(
+    n.airflow().ifPresent(a -> out.add(new AsyncNotifier("airflow", AirflowListener.create(
         new AirflowListener.Target(URI.create(a.url()), a.dagId(), a.token(), a.username(), a.password()), manifests),
         n.queueCapacity(), retry)));
     return new CommitListeners(out);

@@ -29,6 +29,17 @@ class BatchRetryTest {
   }
 
   @Test
+  void aBatchInterruptedBecauseTheQueryStopsIsNotRetried() {
+    AtomicInteger attempts = new AtomicInteger();
+    assertThatThrownBy(() -> retry.run(2, () -> {
+      attempts.incrementAndGet();
+      throw new IllegalStateException("Job aborted", new InterruptedException());
+    })).hasMessage("Job aborted");
+    assertThat(attempts).as("stopping is not an outage to wait out").hasValue(1);
+    assertThat(waits).isEmpty();
+  }
+
+  @Test
   void givesUpAfterTheConfiguredRetries() {
     AtomicInteger attempts = new AtomicInteger();
     assertThatThrownBy(() -> retry.run(4, () -> {

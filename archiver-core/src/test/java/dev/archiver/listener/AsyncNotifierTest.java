@@ -49,6 +49,35 @@ class AsyncNotifierTest {
   }
 
   @Test
+  void closeWaitsForTheDeliveryInFlightNotJustForAnEmptyQueue() {
+    List<Long> delivered = new CopyOnWriteArrayList<>();
+    CountDownLatch started = new CountDownLatch(1);
+    AsyncNotifier notifier = new AsyncNotifier("test", m -> {
+      started.countDown();
+      try {
+        Thread.sleep(500); // a dbt run: the queue is empty while it lasts
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted");
+      }
+      delivered.add(m.batchId());
+    }, 10, retry);
+    notifier.onCommitted(Manifests.manifest(9, "q", 0, 10, 0));
+    assertThat(awaitQuietly(started)).isTrue();
+    notifier.close(Duration.ofSeconds(5));
+    assertThat(delivered).as("the last batch's notification finished before the job exited").containsExactly(9L);
+  }
+
+  private static boolean awaitQuietly(CountDownLatch latch) {
+    try {
+      return latch.await(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  @Test
   void aFullQueueDropsInsteadOfBlockingTheStream() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger delivered = new AtomicInteger();

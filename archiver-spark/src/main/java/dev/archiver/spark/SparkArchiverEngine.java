@@ -14,12 +14,21 @@ import dev.archiver.spark.source.KafkaSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /** The Spark engine, found by the CLI through {@link java.util.ServiceLoader}. */
 public final class SparkArchiverEngine implements ArchiverEngine {
+  /** Spark runs its shutdown hooks (SparkContext.stop among them) from one Hadoop hook of priority 40. */
+  private static final int STOP_HOOK_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
+  /** How long a SIGTERM waits for the job to wind down; Airflow kills a task 5 s after its SIGTERM anyway. */
+  private static final long STOP_WAIT_SECONDS = 20;
+
   @Override
   public List<ConfigError> validate(ArchiverConfig config) {
     List<ConfigError> errors = new ArrayList<>(RecordParser.validate(config.schema()));
@@ -33,13 +42,25 @@ public final class SparkArchiverEngine implements ArchiverEngine {
     SparkSession spark = session(config);
     ArchiveJob job = new ArchiveJob(spark, config, listeners);
     // SIGTERM (Airflow stopping a task, Ctrl-C) stops the query; the checkpoint and manifests make the cut safe.
-    Thread hook = new Thread(job::stop, "archiver-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
+    // Through Hadoop's hook manager, above Spark's own hooks, and waiting for run() to return: the query stops and the
+    // job releases what it holds (its writer lease) before Spark stops its context and Hadoop closes the file systems.
+    // A plain JVM hook runs alongside those and finds the context stopped under it.
+    CountDownLatch finished = new CountDownLatch(1);
+    Runnable hook = () -> {
+      job.stop();
+      try {
+        finished.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    ShutdownHookManager.get().addShutdownHook(hook, STOP_HOOK_PRIORITY);
     try {
       job.run();
     } finally {
+      finished.countDown();
       try {
-        Runtime.getRuntime().removeShutdownHook(hook);
+        ShutdownHookManager.get().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
         // the hook is running or ran
       }
