@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -57,6 +58,18 @@ def local_kafka(directory: Path) -> Iterator[str]:
         yield "127.0.0.1:" + (directory / "broker.port").read_text().strip()
     finally:
         run([ARCHIVER, "local-kafka", "stop", "--dir", str(directory)], timeout=120)
+
+
+@contextlib.contextmanager
+def local_cluster(directory: Path, workers: int = 1) -> Iterator[str]:
+    """A real Spark standalone cluster on loopback (bin/archiver local-cluster): yields its spark:// master URL."""
+    started = archiver("local-cluster", "start", "--dir", str(directory), "--workers", str(workers), timeout=300)
+    master = re.search(r"spark://127\.0\.0\.1:\d+", started)
+    assert master, f"local-cluster start printed no master URL:\n{started}"
+    try:
+        yield master.group()
+    finally:
+        run([ARCHIVER, "local-cluster", "stop", "--dir", str(directory)], timeout=120)
 
 
 def produce(bootstrap: str, topic: str, events: int, *flags: str) -> None:

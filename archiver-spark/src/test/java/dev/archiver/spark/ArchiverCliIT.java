@@ -3,15 +3,11 @@ package dev.archiver.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.archiver.Ports;
-import dev.archiver.cli.ArchiverCli;
 import dev.archiver.datagen.EventGenerator;
-import dev.archiver.engine.ArchiverEngine;
 import dev.archiver.kafka.LocalKafka;
+import dev.archiver.spark.testing.CapturedCli;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.SparkIT;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -19,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,16 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ArchiverCliIT extends SparkIT {
   @TempDir
   Path dir;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private ArchiverCli cli;
-
-  @BeforeEach
-  void setUp() {
-    cli = new ArchiverCli(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), Path.of("..").toAbsolutePath().normalize(),
-        ArchiverEngine::load);
-  }
+  private final CapturedCli cli = new CapturedCli();
 
   @Test
   void datagenRunAndStatusAgreeAndLagIsZero(LocalKafka kafka) {
@@ -46,13 +32,13 @@ class ArchiverCliIT extends SparkIT {
     String output = dir.resolve("archive").toString();
     assertThat(cli.execute(new String[] {"datagen", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic,
         "--events", "1200", "--malformed-ratio", "0.02", "--spike-at", "300", "--spike-factor", "5"}))
-        .as(err.toString(StandardCharsets.UTF_8)).isZero();
+        .as(cli.err()).isZero();
     String[] source = {"--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic, "--output", output,
         "--schema", EventGenerator.SCHEMA_DDL, "--event-time-column", "event_time"};
     assertThat(cli.execute(concat(new String[] {"run"}, concat(source, "--max-records-per-batch", "500",
-        "--trigger", "available-now")))).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        "--trigger", "available-now")))).as(cli.err()).isZero();
     assertThat(cli.execute(concat(new String[] {"status"}, source))).isZero();
-    String status = out.toString(StandardCharsets.UTF_8);
+    String status = cli.out();
     assertThat(status).contains("sent 1200 events", "total lag:           0");
     long archived = Long.parseLong(status.replaceAll("(?s).*records archived:\\s+(\\d+).*", "$1"));
     long quarantined = Long.parseLong(status.replaceAll("(?s).*records quarantined:\\s+(\\d+).*", "$1"));
@@ -83,7 +69,7 @@ class ArchiverCliIT extends SparkIT {
 
     String[] vacuum = {"vacuum", "--output", output.toString(), "--older-than", "24h"};
     assertThat(cli.execute(concat(vacuum, "--dry-run"))).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("would delete", oldOrphan.getFileName().toString())
+    assertThat(cli.out()).contains("would delete", oldOrphan.getFileName().toString())
         .doesNotContain("would delete " + youngOrphan.toUri());
     assertThat(oldOrphan).exists();
     assertThat(cli.execute(vacuum)).isZero();
@@ -96,7 +82,7 @@ class ArchiverCliIT extends SparkIT {
   void aSchemaSparkCannotParseIsAConfigErrorNamingTheKey() {
     assertThat(cli.execute(new String[] {"run", "--topic", "t", "--output", dir.toString(), "--schema",
         "id STRANG,", "--event-time-column", "ts"})).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("schema.ddl: is not a Spark DDL schema");
+    assertThat(cli.err()).contains("schema.ddl: is not a Spark DDL schema");
   }
 
   @Test
@@ -106,11 +92,11 @@ class ArchiverCliIT extends SparkIT {
     assertThat(cli.execute(new String[] {"local-kafka", "start", "--dir", kafkaDir, "--port", port})).isZero();
     try {
       assertThat(cli.execute(new String[] {"local-kafka", "status", "--dir", kafkaDir})).isZero();
-      assertThat(out.toString(StandardCharsets.UTF_8)).contains("local Kafka running at 127.0.0.1:" + port);
+      assertThat(cli.out()).contains("local Kafka running at 127.0.0.1:" + port);
     } finally {
       assertThat(cli.execute(new String[] {"local-kafka", "stop", "--dir", kafkaDir})).isZero();
     }
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("local Kafka stopped");
+    assertThat(cli.out()).contains("local Kafka stopped");
     assertThat(LocalKafka.runningDetached(Path.of(kafkaDir))).isEmpty();
   }
 

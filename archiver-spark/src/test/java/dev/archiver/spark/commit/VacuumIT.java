@@ -1,16 +1,12 @@
 package dev.archiver.spark.commit;
 
+import dev.archiver.spark.testing.CapturedCli;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.archiver.cli.ArchiverCli;
-import dev.archiver.engine.ArchiverEngine;
 import dev.archiver.testing.Manifests;
 import dev.archiver.vacuum.ArchiveStorage;
 import dev.archiver.vacuum.QuarantineClaims;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -18,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,16 +28,7 @@ class VacuumIT {
 
   @TempDir
   Path dir;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private ArchiverCli cli;
-
-  @BeforeEach
-  void setUp() {
-    cli = new ArchiverCli(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), Path.of("..").toAbsolutePath().normalize(),
-        ArchiverEngine::load);
-  }
+  private final CapturedCli cli = new CapturedCli();
 
   @Test
   void aSymbolicLinkOrATrailingSlashDoesNotTurnCommittedFilesIntoOrphans() throws Exception {
@@ -124,7 +110,7 @@ class VacuumIT {
   }
 
   private String err() {
-    return err.toString(StandardCharsets.UTF_8);
+    return cli.err();
   }
 
   private static void commit(Path archive, Path quarantine, long batchId, List<String> files,

@@ -34,14 +34,14 @@ import org.slf4j.LoggerFactory;
 @ExtendWith({LocalKafkaExtension.class, S3Extension.class})
 class DriverKillIT extends SparkIT {
   private static final Logger LOG = LoggerFactory.getLogger(DriverKillIT.class);
-  private static final int KILLS = 10;
+  private static final int KILLS = 6;
 
   /** Kept when a test fails: the drivers' logs are in it. */
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path dir;
 
   @Test
-  void tenSigkillsAtRandomPointsLeaveEveryRecordCommittedExactlyOnce(LocalKafka kafka, S3MockServer s3)
+  void sixSigkillsAtRandomPointsLeaveEveryRecordCommittedExactlyOnce(LocalKafka kafka, S3MockServer s3)
       throws Exception {
     long seed = System.nanoTime();
     LOG.info("kill schedule seed {}", seed);

@@ -1,11 +1,7 @@
 package dev.archiver.spark.testing;
 
-import dev.archiver.cli.ArchiverCli;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -58,16 +54,12 @@ public final class LocalClusterExtension implements ParameterResolver {
 
     /** Runs {@code archiver local-cluster ARGS} in this JVM; its output, or an error with it on a non-zero exit. */
     public static String cli(String... args) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      CapturedCli cli = new CapturedCli();
       String[] command = new String[args.length + 1];
       command[0] = "local-cluster";
       System.arraycopy(args, 0, command, 1, args.length);
-      int code = new ArchiverCli(new PrintStream(out, true, StandardCharsets.UTF_8),
-          new PrintStream(err, true, StandardCharsets.UTF_8), Path.of(".."), () -> {
-            throw new IllegalStateException("local-cluster needs no engine");
-          }).execute(command);
-      String text = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+      int code = cli.execute(command);
+      String text = cli.out() + cli.err();
       if (code != 0) {
         throw new IllegalStateException("archiver local-cluster " + String.join(" ", args) + " exited " + code
             + ": " + text);
