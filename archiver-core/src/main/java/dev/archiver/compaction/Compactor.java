@@ -49,6 +49,9 @@ public final class Compactor {
      */
     Rewritten rewrite(String archiveRoot, List<DataFile> inputs, String newPath);
 
+    /** Whether the file is there with the listed length. */
+    boolean exists(String archiveRoot, DataFile file);
+
     /** Deletes a new file this compaction wrote and will not publish; absent files are fine. */
     void delete(String archiveRoot, String path);
   }
@@ -212,6 +215,15 @@ public final class Compactor {
           return Optional.empty();
         }
         last = s;
+      }
+      // Vacuum deletes unlisted files older than its grace period (over an hour): a compaction slower than that may
+      // have lost its new files, and must not publish a manifest that lists nothing there.
+      for (DataFile f : manifest.files()) {
+        if (!rewriter.exists(request.archiveRoot(), f)) {
+          throw new IllegalStateException("compaction of " + manifest.partitions() + ": its new file " + f.path()
+              + " is gone or changed before publishing (vacuum ran with a grace period shorter than this"
+              + " compaction?); nothing was published; run compact again");
+        }
       }
       CompactionManifest next = manifest.withSequence(last + 1);
       try {

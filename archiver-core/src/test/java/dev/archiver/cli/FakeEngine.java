@@ -52,6 +52,11 @@ final class FakeEngine implements ArchiverEngine {
       }
 
       @Override
+      public boolean exists(String archiveRoot, dev.archiver.commit.DataFile file) {
+        throw new UnsupportedOperationException("no Parquet in CLI unit tests");
+      }
+
+      @Override
       public void delete(String archiveRoot, String path) {
         throw new UnsupportedOperationException("no Parquet in CLI unit tests");
       }

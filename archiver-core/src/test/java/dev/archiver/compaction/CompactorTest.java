@@ -53,6 +53,11 @@ class CompactorTest {
     }
 
     @Override
+    public boolean exists(String archiveRoot, DataFile file) {
+      return files.containsKey(file.path());
+    }
+
+    @Override
     public void delete(String archiveRoot, String path) {
       deleted.add(path);
       files.remove(path);
@@ -164,6 +169,14 @@ class CompactorTest {
         .contains("event_date=2026-11-25");
     assertThat(LiveFiles.of(batches.all(), compactions.all()).live().keySet()).containsExactlyInAnyOrder(
         "event_date=2026-11-24/part-compacted-w1-00000.c000.snappy.parquet", "event_date=2026-11-25/other");
+  }
+
+  @Test
+  void doesNotPublishNewFilesThatVanishedBeforeTheCommit() {
+    batch(0, "event_date=2026-11-25/a", "event_date=2026-11-25/b");
+    rewriter.afterWrite = () -> rewriter.files.clear(); // a vacuum with too short a grace period
+    assertThatThrownBy(() -> compactor().run(request(1000))).hasMessageContaining("is gone or changed");
+    assertThat(compactions.sequences()).isEmpty();
   }
 
   @Test

@@ -97,6 +97,18 @@ public final class ParquetRewriter implements Compactor.Rewriter {
   }
 
   @Override
+  public boolean exists(String archiveRoot, DataFile file) {
+    Path path = new Path(new Path(archiveRoot), file.path());
+    try {
+      return path.getFileSystem(conf).getFileStatus(path).getLen() == file.bytes();
+    } catch (java.io.FileNotFoundException e) {
+      return false;
+    } catch (IOException e) {
+      throw new RetriableException("cannot look at " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public void delete(String archiveRoot, String path) {
     Path file = new Path(new Path(archiveRoot), path);
     try {
