@@ -112,6 +112,9 @@ public final class Compactor {
     List<CommitManifest> committedBatches = batches.all();
     List<CompactionManifest> done = compactions.all();
     long afterBatchId = committedBatches.isEmpty() ? -1 : committedBatches.get(committedBatches.size() - 1).batchId();
+    // Name the root as the batch manifests do (a qualified Hadoop URI), so readers join paths the same way for both.
+    String root = committedBatches.isEmpty() ? request.archiveRoot()
+        : committedBatches.get(committedBatches.size() - 1).archiveRoot();
     LiveFiles live = LiveFiles.of(committedBatches, done);
     List<PartitionPlan> plans = plan(live, request, clock.instant());
     List<String> notes = new ArrayList<>();
@@ -121,7 +124,7 @@ public final class Compactor {
     }
     long seen = done.isEmpty() ? -1 : done.get(done.size() - 1).sequence();
     for (PartitionPlan plan : plans) {
-      Optional<CompactionManifest> result = compact(plan, request, afterBatchId, seen, notes);
+      Optional<CompactionManifest> result = compact(plan, request, root, afterBatchId, seen, notes);
       result.ifPresent(committed::add);
     }
     return new Result(plans, committed, notes);
@@ -163,8 +166,8 @@ public final class Compactor {
     return plans;
   }
 
-  private Optional<CompactionManifest> compact(PartitionPlan plan, Request request, long afterBatchId, long seen,
-      List<String> notes) {
+  private Optional<CompactionManifest> compact(PartitionPlan plan, Request request, String root, long afterBatchId,
+      long seen, List<String> notes) {
     String writeId = writeIds.get();
     List<DataFile> replaced = new ArrayList<>();
     List<DataFile> written = new ArrayList<>();
@@ -183,7 +186,7 @@ public final class Compactor {
       written.forEach(f -> rewriter.delete(request.archiveRoot(), f.path()));
       throw e;
     }
-    CompactionManifest manifest = CompactionManifest.of(0, clock.instant(), request.archiveRoot(), afterBatchId,
+    CompactionManifest manifest = CompactionManifest.of(0, clock.instant(), root, afterBatchId,
         List.of(plan.partition()), replaced, written);
     return publish(manifest, seen, request, notes);
   }
