@@ -180,6 +180,19 @@ class CompactorTest {
   }
 
   @Test
+  void aBatchCommittedWhileCompactingStaysLiveBesideTheNewFile() {
+    batch(0, "event_date=2026-11-25/a", "event_date=2026-11-25/b");
+    // the running job commits a late event into the closed partition while the compaction writes
+    rewriter.afterWrite = () -> batch(1, "event_date=2026-11-25/late");
+    Compactor.Result result = compactor().run(request(1000));
+    assertThat(result.committed()).singleElement().extracting(CompactionManifest::afterBatchId).isEqualTo(0L);
+    LiveFiles live = LiveFiles.of(batches.all(), compactions.all());
+    assertThat(live.live().keySet()).containsExactlyInAnyOrder(
+        "event_date=2026-11-25/part-compacted-w1-00000.c000.snappy.parquet", "event_date=2026-11-25/late");
+    assertThat(live.live().values().stream().mapToLong(DataFile::rows).sum()).isEqualTo(3);
+  }
+
+  @Test
   void aDryRunPlansAndWritesNothing() {
     batch(0, "event_date=2026-11-25/a", "event_date=2026-11-25/b");
     Compactor.Result result = compactor().run(new Compactor.Request(A, Duration.ofDays(1), 1000, ".parquet", true));
