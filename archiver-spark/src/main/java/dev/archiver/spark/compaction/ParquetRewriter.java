@@ -68,7 +68,7 @@ public final class ParquetRewriter implements Compactor.Rewriter {
       }
       Fingerprint read = Fingerprint.EMPTY;
       try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(HadoopOutputFile.fromPath(out, conf))
-          .withConf(conf).withType(schema).withExtraMetaData(Map.copyOf(first.getKeyValueMetaData()))
+          .withConf(conf).withType(schema).withExtraMetaData(metadata(first))
           .withCompressionCodec(codec).withWriteMode(ParquetFileWriter.Mode.CREATE).build()) {
         for (DataFile f : inputs) {
           try (ParquetReader<Group> reader = reader(new Path(root, f.path()))) {
@@ -118,6 +118,16 @@ public final class ParquetRewriter implements Compactor.Rewriter {
     } catch (IOException e) {
       // Unlisted, so an orphan vacuum removes later; failing the run for it would hide the real error.
     }
+  }
+
+  /**
+   * The inputs' footer metadata (Spark's schema and writer settings), without the object model key the writer sets
+   * itself: a second compaction of a compacted file would otherwise pass it twice, which Parquet refuses.
+   */
+  private static Map<String, String> metadata(FileMetaData footer) {
+    Map<String, String> out = new java.util.HashMap<>(footer.getKeyValueMetaData());
+    out.remove("writer.model.name");
+    return out;
   }
 
   private FileMetaData footer(Path file) throws IOException {
