@@ -17,8 +17,8 @@ import org.apache.hadoop.fs.Path;
 /**
  * Publishes a small file whole and never over an existing one, on any Hadoop file system: on object stores (s3a,
  * gs, abfs) a single PUT of the complete object; on the local disk a temp file moved into place with an atomic
- * rename; elsewhere (HDFS) a temp file renamed, which fails if the target exists. Batch manifests and compaction
- * manifests are published this way.
+ * rename; elsewhere (HDFS) a temp file renamed, which fails if the target exists. Batch manifests
+ * ({@link HadoopCommitLog}) and compaction manifests ({@link HadoopCompactionLog}) are published this way.
  */
 final class AtomicPublish {
   private static final Set<String> OBJECT_STORES = Set.of("s3a", "s3", "gs", "abfs", "abfss", "wasb", "wasbs",
