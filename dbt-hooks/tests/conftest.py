@@ -66,6 +66,31 @@ class FakeArchive:
         path.write_text(json.dumps(manifest_doc(batch_id, self.uri, **kwargs), indent=2))
         return "file:" + str(path)
 
+    def compact(self, sequence: int, batch_ids: list[int], name: str = "part-compacted-w-00000") -> str:
+        """A compaction replacing the files of these batches (as committed) by one new file; returns its path."""
+        replaced = []
+        for b in batch_ids:
+            doc = json.loads((self.root / "_archiver" / "manifests" / f"{b:020d}.json").read_text())
+            replaced.extend(doc["files"])
+        rows = sum(f["rows"] for f in replaced)
+        new = f"event_date=2026-11-25/{name}.c000.snappy.parquet"
+        directory = self.root / "_archiver" / "compactions"
+        directory.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "formatVersion": 1,
+            "kind": "compaction",
+            "sequence": sequence,
+            "committedAt": "2026-11-27T00:00:00.1Z",
+            "archiveRoot": self.uri,
+            "afterBatchId": max(batch_ids),
+            "partitions": ["event_date=2026-11-25"],
+            "replaced": replaced,
+            "files": [{"path": new, "rows": rows, "bytes": 1000}],
+            "rows": rows,
+        }
+        (directory / f"{sequence:020d}.json").write_text(json.dumps(doc, indent=2))
+        return new
+
 
 class FakeDbt:
     """Records each dbt invocation; fails those whose batch ids are listed in fail_on."""

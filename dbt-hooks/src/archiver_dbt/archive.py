@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 
 from archiver_dbt import uris
+from archiver_dbt.compaction import COMPACTION_NAME, Compaction, LiveFiles, compaction_name, parse_compaction
 from archiver_dbt.manifest import MANIFEST_NAME, Manifest, ManifestError, manifest_name, parse_manifest
 from archiver_dbt.storage import Storage, storage_for
 
 MANIFESTS_DIR = "_archiver/manifests"
+COMPACTIONS_DIR = "_archiver/compactions"
 _MANIFEST_URI = re.compile(r"^(.*)/_archiver/manifests/(\d{20})\.json$")
 
 
@@ -65,3 +67,39 @@ class Archive:
         if manifest.batch_id != batch_id:
             raise ManifestError(f"{uri}: holds batchId {manifest.batch_id}, but its name says {batch_id}")
         return manifest
+
+    @property
+    def compactions_dir(self) -> str:
+        return uris.join(self.output, COMPACTIONS_DIR)
+
+    def compaction_sequences(self) -> list[int]:
+        seqs = []
+        for name in self.storage.list_names(self.compactions_dir):
+            match = COMPACTION_NAME.match(name)
+            if match:
+                seqs.append(int(match.group(1)))
+        return sorted(seqs)
+
+    def compactions(self) -> list[Compaction]:
+        out = []
+        for seq in self.compaction_sequences():
+            uri = uris.join(self.compactions_dir, compaction_name(seq))
+            text = self.storage.read_text(uri)
+            if text is None:
+                raise ManifestError(f"{uri}: listed but gone; compaction manifests are never deleted")
+            out.append(parse_compaction(text, uri))
+        return out
+
+    def live_files(self) -> LiveFiles | None:
+        """The archive's current files (batches folded with compactions); None when it was never compacted."""
+        compactions = self.compactions()
+        if not compactions:
+            return None
+        return LiveFiles.of([self.manifest(b).files for b in self.committed()], compactions)
+
+    def current_file_locations(self) -> list[str]:
+        """Every current archive file as DuckDB opens it: the exactly-once view of the whole archive."""
+        live = self.live_files()
+        if live is None:
+            return [loc for b in self.committed() for loc in self.manifest(b).file_locations()]
+        return [uris.join(self.output, p) for p in live.live]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from archiver_dbt import uris
+from archiver_dbt.compaction import LiveFiles
 from archiver_dbt.manifest import Manifest
 
 
@@ -40,6 +42,9 @@ class Work:
     """What one dbt run transforms: one batch, or several coalesced ones treated as one."""
 
     manifests: tuple[Manifest, ...]
+    # The archive's compactions folded over its batches; None when it was never compacted. A compaction is not new
+    # data: it only moves the batches' rows into other files, so it changes which files a batch is read from.
+    live: LiveFiles | None = None
 
     def __post_init__(self) -> None:
         ids = [m.batch_id for m in self.manifests]
@@ -54,9 +59,31 @@ class Work:
     def num_archived(self) -> int:
         return sum(m.num_archived for m in self.manifests)
 
+    def _holding(self) -> tuple[list[tuple[Manifest, tuple[str, ...]]], bool]:
+        if self.live is None:
+            return [(m, tuple(f.path for f in m.files)) for m in self.manifests], False
+        out, rewritten = [], False
+        for m in self.manifests:
+            paths, moved = self.live.holding(tuple(f.path for f in m.files))
+            out.append((m, paths))
+            rewritten = rewritten or moved
+        return out, rewritten
+
     @property
     def files(self) -> tuple[str, ...]:
-        return tuple(f for m in self.manifests for f in m.file_locations())
+        """The files holding the batches' rows, as DuckDB opens them; after a compaction, its new files."""
+        held, _ = self._holding()
+        return tuple(dict.fromkeys(uris.join(uris.normalize(m.archive_root), p) for m, paths in held for p in paths))
+
+    @property
+    def file_uris(self) -> tuple[str, ...]:
+        held, _ = self._holding()
+        return tuple(dict.fromkeys(uris.join(m.archive_root, p) for m, paths in held for p in paths))
+
+    @property
+    def filter_offsets(self) -> bool:
+        """True when a compaction merged a batch's files with other batches' rows: read them through the offsets."""
+        return self._holding()[1]
 
     def window(self) -> tuple[datetime, datetime] | None:
         """[start, end) covering every archived event time, in whole seconds (dbt's flag format); None if empty."""
@@ -85,7 +112,8 @@ class Work:
             "batch_ids": list(self.batch_ids),
             "coalesced": len(self.manifests) > 1,
             "files": list(self.files),
-            "file_uris": [u for m in self.manifests for u in m.file_uris()],
+            "file_uris": list(self.file_uris),
+            "filter_offsets": self.filter_offsets,
             "partitions": sorted({p for m in self.manifests for p in m.partitions}),
             "offsets": self.offsets(),
             "num_archived": self.num_archived,

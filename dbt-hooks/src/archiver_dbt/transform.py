@@ -69,8 +69,9 @@ class Transformer:
             if not ensure_packages(self.project, self.invoke):
                 raise DbtFailed(tuple(todo), "dbt deps")
             recorded = []
+            live = self.archive.live_files()
             for group in groups(todo, self.policy):
-                work = Work(tuple(self._manifest_of(query_id, b) for b in group))
+                work = Work(tuple(self._manifest_of(query_id, b) for b in group), live)
                 entry = self._apply(work)
                 self.ledger.record(entry)
                 recorded.append(entry)

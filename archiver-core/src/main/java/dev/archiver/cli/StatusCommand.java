@@ -2,6 +2,9 @@ package dev.archiver.cli;
 
 import dev.archiver.commit.CommitLog;
 import dev.archiver.commit.CommitManifest;
+import dev.archiver.commit.DataFile;
+import dev.archiver.compaction.CompactionManifest;
+import dev.archiver.compaction.LiveFiles;
 import dev.archiver.commit.OffsetRange;
 import dev.archiver.commit.OffsetReset;
 import dev.archiver.config.ArchiverConfig;
@@ -36,6 +39,8 @@ final class StatusCommand implements Command {
     ArchiverConfig config = ConfigFlags.load(line);
     CommitLog log = context.engine().get().commitLog(config.output().path(), config.sparkConf());
     List<CommitManifest> manifests = log.all();
+    List<CompactionManifest> compactions = context.engine().get()
+        .compactionLog(config.output().path(), config.sparkConf()).all();
     PrintStream out = context.out();
     out.println("output:              " + config.output().path());
     if (manifests.isEmpty()) {
@@ -46,7 +51,16 @@ final class StatusCommand implements Command {
           + last.committedAt() + ", query " + last.queryId() + ")");
       out.println("records archived:    " + manifests.stream().mapToLong(CommitManifest::numArchived).sum());
       out.println("records quarantined: " + manifests.stream().mapToLong(CommitManifest::numQuarantined).sum());
-      out.println("files:               " + manifests.stream().mapToInt(m -> m.files().size()).sum());
+      // The files a manifest reader reads now: the batches' files as compactions rewrote them.
+      LiveFiles live = LiveFiles.of(manifests, compactions);
+      out.println("files:               " + live.live().size() + " ("
+          + live.live().values().stream().mapToLong(DataFile::bytes).sum() + " bytes)");
+      if (!compactions.isEmpty()) {
+        CompactionManifest lastCompaction = compactions.get(compactions.size() - 1);
+        out.println("compactions:         " + compactions.size() + " (last: compaction " + lastCompaction.sequence()
+            + " at " + lastCompaction.committedAt() + " of " + String.join(", ", lastCompaction.partitions())
+            + "); " + live.replaced().size() + " file(s) replaced, deleted by vacuum after its grace period");
+      }
       List<CommitManifest> lossy = manifests.stream().filter(m -> !m.dataLoss().isEmpty()).toList();
       if (!lossy.isEmpty()) {
         out.println("DATA LOSS:           " + lossy.stream().flatMap(m -> m.dataLoss().stream())

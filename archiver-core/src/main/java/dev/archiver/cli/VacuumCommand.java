@@ -53,7 +53,8 @@ final class VacuumCommand implements Command {
     boolean dryRun = line.hasOption("dry-run");
     Vacuum.Result result;
     try {
-      result = new Vacuum(storage, root -> engine.commitLog(root, config.sparkConf())).run(new Vacuum.Request(
+      result = new Vacuum(storage, root -> engine.commitLog(root, config.sparkConf()),
+          root -> engine.compactionLog(root, config.sparkConf())).run(new Vacuum.Request(
           config.output().path(), config.output().quarantine(), config.output().checkpoint(), olderThan,
           Instant.now(), dryRun));
     } catch (InvalidInputException e) {

@@ -60,6 +60,9 @@ public final class ArchiverConfigKeys {
       ValueType.oneOf("snappy", "zstd", "gzip", "lz4", "none"), "snappy", "Parquet compression codec.");
   public static final ConfigKey MAX_RECORDS_PER_FILE = optional("output.max-records-per-file",
       ValueType.positiveLong(), "1000000", "Roll to a new Parquet file after this many records.");
+  public static final ConfigKey TARGET_FILE_SIZE = optional("output.target-file-size", ValueType.size(), "128m",
+      "Size at which a writer rolls to a new Parquet file; compact packs smaller files of closed partitions into "
+          + "files up to this size.");
   public static final ConfigKey LEASE_TIMEOUT = optional("output.lease-timeout", ValueType.duration(), "30s",
       "One driver writes an output at a time: a driver holds a lease in <output.path>/_archiver/lease, renewed "
           + "every quarter of this; another driver is refused while it is renewed and takes over after this long "
@@ -151,7 +154,7 @@ public final class ArchiverConfigKeys {
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
       EVENT_TIME_BOUNDS, OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE,
-      LEASE_TIMEOUT, COMMIT_RETRIES, COMMIT_RETRY_WAIT, TRIGGER, TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH,
+      TARGET_FILE_SIZE, LEASE_TIMEOUT, COMMIT_RETRIES, COMMIT_RETRY_WAIT, TRIGGER, TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH,
       MAX_BYTES_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH, INCREASE_RECORDS, DECREASE_FACTOR,
       MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY, METRICS_PORT, HEAP_ALERT_RATIO,
       NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL, AIRFLOW_DAG, AIRFLOW_TOKEN, AIRFLOW_USERNAME,

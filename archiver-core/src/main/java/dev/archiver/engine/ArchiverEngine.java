@@ -2,6 +2,8 @@ package dev.archiver.engine;
 
 import dev.archiver.ArchiverException;
 import dev.archiver.commit.CommitLog;
+import dev.archiver.compaction.CompactionLog;
+import dev.archiver.compaction.Compactor;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.config.ConfigError;
 import dev.archiver.listener.CommitListener;
@@ -29,6 +31,15 @@ public interface ArchiverEngine {
 
   /** File operations on the archive's storage, for vacuum. */
   ArchiveStorage storage(Map<String, String> storageConf);
+
+  /** The compaction log under an archive root ({@code _archiver/compactions}). */
+  CompactionLog compactionLog(String outputPath, Map<String, String> storageConf);
+
+  /** Rewrites archive files for {@code compact}, writing new ones with {@code compression} (output.compression). */
+  Compactor.Rewriter rewriter(Map<String, String> storageConf, String compression);
+
+  /** The end of the names of files {@link #rewriter} writes with {@code compression}. */
+  String fileSuffix(String compression);
 
   static ArchiverEngine load() {
     return ServiceLoader.load(ArchiverEngine.class).findFirst().orElseThrow(() -> new ArchiverException(

@@ -5,6 +5,8 @@ import dev.archiver.commit.BatchRetry;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.DataFile;
+import dev.archiver.compaction.CompactionLog;
+import dev.archiver.compaction.CompactionManifest;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.config.StoragePaths;
 import java.time.Duration;
@@ -75,11 +77,22 @@ public final class Vacuum {
 
   private final ArchiveStorage storage;
   private final Function<String, CommitLog> logs;
+  private final Function<String, CompactionLog> compactionLogs;
 
   /** {@code logs} opens the commit log of an archive root: this one's, and those of jobs sharing its quarantine. */
   public Vacuum(ArchiveStorage storage, Function<String, CommitLog> logs) {
+    this(storage, logs, root -> CompactionLog.empty());
+  }
+
+  /**
+   * With the archive's compactions: a compaction's new files count as listed, and the files it replaced stay listed
+   * until it is older than {@code olderThan}, so a reader that listed them just before it committed can finish.
+   */
+  public Vacuum(ArchiveStorage storage, Function<String, CommitLog> logs,
+      Function<String, CompactionLog> compactionLogs) {
     this.storage = storage;
     this.logs = logs;
+    this.compactionLogs = compactionLogs;
   }
 
   /**
@@ -108,6 +121,10 @@ public final class Vacuum {
     Committed committed = new Committed();
     CommitLog own = logs.apply(request.archiveRoot());
     List<CommitManifest> manifests = committed.add(own);
+    long retired = committed.addCompactions(compactionLogs.apply(request.archiveRoot()), cutoff);
+    if (retired > 0) {
+      notes.add(retired + " file(s) replaced by compactions committed before " + cutoff + " are no longer listed");
+    }
 
     boolean quarantineListed = true;
     for (String claimant : QuarantineClaims.claimants(storage, request.quarantineRoot())) {
@@ -243,6 +260,7 @@ public final class Vacuum {
     for (int i = manifests.size() - 1; i >= 0; i--) {
       CommitManifest newest = manifests.get(i);
       Set<String> expected = committed.keys(newest, quarantineListed);
+      expected.removeIf(k -> !committed.contains(k)); // compacted away: its files may be gone, rightly
       if (expected.isEmpty()) {
         continue;
       }
@@ -269,6 +287,7 @@ public final class Vacuum {
   /** The files committed manifests list, by canonical location; re-read before deleting. */
   private final class Committed {
     private final Map<CommitLog, Long> seen = new LinkedHashMap<>();
+    private final Map<CompactionLog, Long> seenCompactions = new LinkedHashMap<>();
     private final Set<String> files = new HashSet<>();
     private final Map<String, String> canonicalRoots = new HashMap<>();
 
@@ -279,7 +298,43 @@ public final class Vacuum {
       return manifests;
     }
 
+    /**
+     * Lists each compaction's new files, and unlists the files it replaced when it committed before {@code cutoff};
+     * returns how many were unlisted. Batch manifests must be added first.
+     */
+    long addCompactions(CompactionLog log, Instant cutoff) {
+      long retired = 0;
+      long last = -1;
+      for (CompactionManifest c : log.all()) {
+        String archive = canonicalRoots.computeIfAbsent(c.archiveRoot(), storage::canonical);
+        c.files().forEach(f -> files.add(join(archive, f)));
+        if (!c.committedAt().isAfter(cutoff)) {
+          for (DataFile f : c.replaced()) {
+            retired += files.remove(join(archive, f)) ? 1 : 0;
+          }
+        }
+        last = c.sequence();
+      }
+      seenCompactions.put(log, last);
+      return retired;
+    }
+
     void refresh() {
+      // A compaction published since the listing lists its new files; the files it replaced stay listed (it is
+      // younger than the cutoff).
+      seenCompactions.replaceAll((log, last) -> {
+        long newest = last;
+        for (long s : log.sequences()) {
+          if (s > last) {
+            log.read(s).ifPresent(c -> {
+              String archive = canonicalRoots.computeIfAbsent(c.archiveRoot(), storage::canonical);
+              c.files().forEach(f -> files.add(join(archive, f)));
+            });
+            newest = Math.max(newest, s);
+          }
+        }
+        return newest;
+      });
       seen.replaceAll((log, last) -> {
         long newest = last;
         for (long id : log.batchIds()) {

@@ -116,6 +116,46 @@ class ArchiverCliTest {
   }
 
   @Test
+  void statusCountsTheFilesAsCompactionsLeftThem() {
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(0, "q", 0, 100, 0));
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(1, "q", 100, 150, 0));
+    java.util.List<dev.archiver.commit.DataFile> replaced = engine.log.all().stream()
+        .flatMap(m -> m.files().stream()).toList();
+    engine.compactions.commit(dev.archiver.compaction.CompactionManifest.of(0,
+        java.time.Instant.parse("2026-11-27T00:00:00Z"), "file:/archive", 1, java.util.List.of("event_date=2026-11-25"),
+        replaced, java.util.List.of(new dev.archiver.commit.DataFile("event_date=2026-11-25/part-compacted-x.parquet",
+            150, 1500))));
+    String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
+    assertThat(cli.execute(status)).isZero();
+    assertThat(out()).contains("files:               1 (1500 bytes)",
+        "compactions:         1 (last: compaction 0 at 2026-11-27T00:00:00Z of event_date=2026-11-25); 2 file(s)"
+            + " replaced", "records archived:    150");
+  }
+
+  @Test
+  void compactFlagsAreCheckedAndNamed() {
+    String[] base = {"compact", "--output", "/tmp/a"};
+    assertThat(cli.execute(base)).isEqualTo(2);
+    assertThat(err()).contains("--partition-older-than is required");
+    assertThat(cli.execute(concat(base, "--partition-older-than", "yesterday"))).isEqualTo(2);
+    assertThat(err()).contains("--partition-older-than: 'yesterday' is not a duration")
+        .contains("e.g. --partition-older-than 1d");
+    assertThat(cli.execute(concat(base, "--partition-older-than", "1d", "--target-file-size", "big"))).isEqualTo(2);
+    assertThat(err()).contains("--target-file-size: 'big' is not a size");
+    assertThat(cli.execute(concat(base, "--partition-older-than", "1d", "--set", "output.target-file-size=0")))
+        .isEqualTo(2);
+    assertThat(err()).contains("output.target-file-size");
+  }
+
+  @Test
+  void compactDryRunOfAnEmptyArchiveWritesNothing() {
+    assertThat(cli.execute(new String[] {"compact", "--output", "/tmp/a", "--partition-older-than", "1d",
+        "--dry-run"})).isZero();
+    assertThat(out()).contains("compact: 0 partition(s) to compact (dry run)");
+    assertThat(engine.compactions.sequences()).isEmpty();
+  }
+
+  @Test
   void oneLineCauseIsTheRootCause() {
     RuntimeException e = new RuntimeException("outer", new IllegalStateException("broker gone\nstack..."));
     assertThat(ArchiverCli.oneLine(e)).isEqualTo("IllegalStateException: broker gone");

@@ -15,6 +15,7 @@ final class FakeEngine implements ArchiverEngine {
   final List<ArchiverConfig> runs = new ArrayList<>();
   final List<ConfigError> validationErrors = new ArrayList<>();
   final InMemoryCommitLog log = new InMemoryCommitLog();
+  final dev.archiver.testing.InMemoryCompactionLog compactions = new dev.archiver.testing.InMemoryCompactionLog();
 
   @Override
   public List<ConfigError> validate(ArchiverConfig config) {
@@ -34,5 +35,36 @@ final class FakeEngine implements ArchiverEngine {
   @Override
   public CommitLog commitLog(String outputPath, Map<String, String> storageConf) {
     return log;
+  }
+
+  @Override
+  public dev.archiver.compaction.CompactionLog compactionLog(String outputPath, Map<String, String> storageConf) {
+    return compactions;
+  }
+
+  @Override
+  public dev.archiver.compaction.Compactor.Rewriter rewriter(Map<String, String> storageConf, String compression) {
+    return new dev.archiver.compaction.Compactor.Rewriter() {
+      @Override
+      public dev.archiver.compaction.Compactor.Rewritten rewrite(String root, List<dev.archiver.commit.DataFile> in,
+          String newPath) {
+        throw new UnsupportedOperationException("no Parquet in CLI unit tests");
+      }
+
+      @Override
+      public boolean exists(String archiveRoot, dev.archiver.commit.DataFile file) {
+        throw new UnsupportedOperationException("no Parquet in CLI unit tests");
+      }
+
+      @Override
+      public void delete(String archiveRoot, String path) {
+        throw new UnsupportedOperationException("no Parquet in CLI unit tests");
+      }
+    };
+  }
+
+  @Override
+  public String fileSuffix(String compression) {
+    return ".c000." + compression + ".parquet";
   }
 }

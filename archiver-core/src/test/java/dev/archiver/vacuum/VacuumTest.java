@@ -75,6 +75,36 @@ class VacuumTest {
     assertThat(result.notes()).as("its own quarantine root, claimed, is no other's").isEmpty();
   }
 
+  @Test
+  void keepsACompactionsFilesAndDeletesTheFilesItReplacedOnlyAfterTheGracePeriod() {
+    dev.archiver.testing.InMemoryCompactionLog compactions = new dev.archiver.testing.InMemoryCompactionLog();
+    String a0 = "event_date=2026-11-20/part-0.parquet";
+    String a1 = "event_date=2026-11-20/part-1.parquet";
+    String fresh = "event_date=2026-11-21/part-2.parquet";
+    String c0 = "event_date=2026-11-20/part-compacted-w-00000.c000.snappy.parquet";
+    log.commit(Manifests.listing(0, A, Q, List.of(a0, fresh), List.of()));
+    log.commit(Manifests.listing(1, A, Q, List.of(a1), List.of()));
+    List.of(a0, a1, fresh, c0).forEach(f -> file(A + "/" + f, OLD));
+    // an orphan of a compaction that crashed before its manifest, old enough: deleted like any orphan
+    file(A + "/event_date=2026-11-20/part-compacted-crashed-00000.c000.snappy.parquet", OLD);
+    compactions.commit(dev.archiver.compaction.CompactionManifest.of(0, NOW.minus(Duration.ofHours(1)), A, 1,
+        List.of("event_date=2026-11-20"), List.of(new dev.archiver.commit.DataFile(a0, 1, 100),
+            new dev.archiver.commit.DataFile(a1, 1, 100)), List.of(new dev.archiver.commit.DataFile(c0, 2, 150))));
+    java.util.function.BiFunction<Instant, Boolean, Vacuum.Result> run = (now, dry) -> new Vacuum(storage,
+        logs::get, root -> compactions).run(new Vacuum.Request(A, Q, CKPT, Duration.ofHours(24), now, dry));
+
+    assertThat(uris(run.apply(NOW, false))).as("the compaction is an hour old: its inputs may still be read")
+        .containsExactly(A + "/event_date=2026-11-20/part-compacted-crashed-00000.c000.snappy.parquet");
+
+    Vacuum.Result later = run.apply(NOW.plus(Duration.ofDays(1)), false);
+    assertThat(uris(later)).containsExactlyInAnyOrder(A + "/" + a0, A + "/" + a1);
+    assertThat(later.notes()).anyMatch(n -> n.startsWith("2 file(s) replaced by compactions"));
+    assertThat(storage.files).containsKeys(A + "/" + c0, A + "/" + fresh);
+
+    assertThat(uris(run.apply(NOW.plus(Duration.ofDays(2)), false)))
+        .as("batch 1's files are all compacted away and gone: not a sign of the wrong root").isEmpty();
+  }
+
   /** The same place under another name must not turn committed files into orphans. */
   @Test
   void comparesCanonicalLocationsNotSpellings() {

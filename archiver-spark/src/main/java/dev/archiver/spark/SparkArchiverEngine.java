@@ -1,12 +1,16 @@
 package dev.archiver.spark;
 
 import dev.archiver.commit.CommitLog;
+import dev.archiver.compaction.CompactionLog;
+import dev.archiver.compaction.Compactor;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.config.ConfigError;
 import dev.archiver.engine.ArchiverEngine;
 import dev.archiver.listener.CommitListener;
 import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.commit.HadoopCommitLog;
+import dev.archiver.spark.commit.HadoopCompactionLog;
+import dev.archiver.spark.compaction.ParquetRewriter;
 import dev.archiver.vacuum.ArchiveStorage;
 import dev.archiver.spark.job.ArchiveJob;
 import dev.archiver.spark.parse.RecordParser;
@@ -78,6 +82,21 @@ public final class SparkArchiverEngine implements ArchiverEngine {
   @Override
   public ArchiveStorage storage(Map<String, String> storageConf) {
     return new HadoopArchiveStorage(hadoopConf(storageConf));
+  }
+
+  @Override
+  public CompactionLog compactionLog(String outputPath, Map<String, String> storageConf) {
+    return new HadoopCompactionLog(outputPath, hadoopConf(storageConf));
+  }
+
+  @Override
+  public Compactor.Rewriter rewriter(Map<String, String> storageConf, String compression) {
+    return new ParquetRewriter(hadoopConf(storageConf), compression);
+  }
+
+  @Override
+  public String fileSuffix(String compression) {
+    return ParquetRewriter.fileSuffix(compression);
   }
 
   /** The Hadoop settings of {@code spark.hadoop.*} keys, as Spark would apply them, without starting Spark. */

@@ -91,6 +91,52 @@ class VacuumIT {
     assertThat(shared.resolve("_archiver/claims")).isNotEmptyDirectory();
   }
 
+  /** Through the CLI on real files: a compaction's files stay; the files it replaced go once it is old enough. */
+  @Test
+  void keepsACompactionsNewFilesAndDeletesTheReplacedOnesOnlyAfterTheGracePeriod() throws Exception {
+    Path archive = Files.createDirectories(dir.resolve("archive"));
+    String second = FILE.replace("-00000.", "-00001.");
+    String compacted = "event_date=2026-11-25/part-compacted-w-00000.c000.snappy.parquet";
+    commit(archive, archive.resolve("_quarantine"), 0, List.of(FILE, second), List.of());
+    List.of(FILE, second, compacted).forEach(f -> {
+      try {
+        write(archive.resolve(f));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    age(archive);
+    ArchiveStorage storage = new HadoopArchiveStorage(new Configuration());
+    String root = storage.qualify(archive.toString());
+    HadoopCompactionLog compactions = new HadoopCompactionLog(archive.toString(), new Configuration());
+    // Manifests.listing gives each file 1 row and 100 bytes
+    compactions.commit(dev.archiver.compaction.CompactionManifest.of(0, Instant.now().minus(Duration.ofHours(2)),
+        root, 0, List.of("event_date=2026-11-25"), List.of(new dev.archiver.commit.DataFile(FILE, 1, 100),
+            new dev.archiver.commit.DataFile(second, 1, 100)),
+        List.of(new dev.archiver.commit.DataFile(compacted, 2, 3))));
+
+    assertThat(vacuum("--output", archive.toString())).as(err()).isZero();
+    assertThat(archive.resolve(FILE)).as("the compaction is 2 hours old: a reader may still read it").exists();
+    assertThat(archive.resolve(second)).exists();
+    assertThat(archive.resolve(compacted)).exists();
+
+    // Two days later: the same compaction, committed two days ago (vacuum reads the time from the manifest).
+    Files.delete(archive.resolve("_archiver/compactions/00000000000000000000.json"));
+    compactions.commit(dev.archiver.compaction.CompactionManifest.of(0, Instant.now().minus(Duration.ofDays(2)),
+        root, 0, List.of("event_date=2026-11-25"), List.of(new dev.archiver.commit.DataFile(FILE, 1, 100),
+            new dev.archiver.commit.DataFile(second, 1, 100)),
+        List.of(new dev.archiver.commit.DataFile(compacted, 2, 3))));
+    assertThat(vacuum("--output", archive.toString())).as(err()).isZero();
+    assertThat(archive.resolve(FILE)).doesNotExist();
+    assertThat(archive.resolve(second)).doesNotExist();
+    assertThat(archive.resolve(compacted)).as("listed by the compaction").exists();
+    assertThat(cli.out()).contains("2 file(s) replaced by compactions");
+
+    assertThat(vacuum("--output", archive.toString())).as("batch 0's files are compacted away, not missing: %s",
+        err()).isZero();
+    assertThat(archive.resolve(compacted)).exists();
+  }
+
   @Test
   void refusesAnOlderThanShorterThanTheJobsRetryWindow() throws Exception {
     Path archive = Files.createDirectories(dir.resolve("archive"));

@@ -1,0 +1,52 @@
+package dev.archiver.compaction;
+
+import dev.archiver.InvalidInputException;
+import dev.archiver.commit.CommitManifest;
+import dev.archiver.commit.DataFile;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The archive files a manifest reader reads: every batch manifest's {@code files}, with each committed compaction's
+ * {@code replaced} taken out and its {@code files} put in, in sequence order. Paths are relative to the archive
+ * root. Quarantine files are never compacted and stay as their batches list them.
+ *
+ * @param live the current archive files, by relative path, in batch then compaction order
+ * @param replaced files a committed compaction replaced, with when it committed (vacuum's grace starts there)
+ */
+public record LiveFiles(Map<String, DataFile> live, Map<String, Instant> replaced) {
+  public LiveFiles {
+    live = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(live));
+    replaced = Map.copyOf(replaced);
+  }
+
+  /**
+   * Folds the compactions over the batches. Throws {@link InvalidInputException} when a compaction replaces a file
+   * that is not live at its turn: the compaction log does not belong to these manifests, or was edited.
+   */
+  public static LiveFiles of(List<CommitManifest> batches, List<CompactionManifest> compactions) {
+    Map<String, DataFile> live = new LinkedHashMap<>();
+    batches.forEach(m -> m.files().forEach(f -> live.put(f.path(), f)));
+    Map<String, Instant> replaced = new LinkedHashMap<>();
+    for (CompactionManifest c : compactions) {
+      for (DataFile f : c.replaced()) {
+        if (live.remove(f.path()) == null) {
+          throw new InvalidInputException("compaction " + c.sequence() + " replaces " + f.path() + ", which "
+              + (replaced.containsKey(f.path()) ? "an earlier compaction replaced already" : "no batch lists")
+              + ": _archiver/compactions does not match _archiver/manifests (edited or copied from another archive)");
+        }
+        replaced.put(f.path(), c.committedAt());
+      }
+      c.files().forEach(f -> live.put(f.path(), f));
+    }
+    return new LiveFiles(live, replaced);
+  }
+
+  /** The partition directory of a relative file path ({@code event_date=2026-11-25}), empty at the root. */
+  public static String partitionOf(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash < 0 ? "" : path.substring(0, slash);
+  }
+}

@@ -1,0 +1,75 @@
+package dev.archiver.spark.commit;
+
+import dev.archiver.RetriableException;
+import dev.archiver.compaction.CompactionCodec;
+import dev.archiver.compaction.CompactionLog;
+import dev.archiver.compaction.CompactionManifest;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Compaction manifests under {@code <output>/_archiver/compactions} on any Hadoop file system, published as batch
+ * manifests are ({@link AtomicPublish}): a sequence number is taken by exactly one compaction on local disks and
+ * HDFS; on S3 (no conditional PUT in hadoop-aws 3.3.4) two compactions racing for one number within the same moment
+ * could both write it, the same gap as the batch manifests' (README "Compaction").
+ */
+public final class HadoopCompactionLog implements CompactionLog {
+  private static final Pattern NAME = Pattern.compile("\\d{20}\\.json");
+
+  private final Path dir;
+  private final Configuration conf;
+  private final CompactionCodec codec = new CompactionCodec();
+
+  public HadoopCompactionLog(String outputPath, Configuration conf) {
+    this.dir = new Path(new Path(outputPath), "_archiver/compactions");
+    this.conf = conf;
+  }
+
+  @Override
+  public List<Long> sequences() {
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      if (!fs.exists(dir)) {
+        return List.of();
+      }
+      List<Long> out = new ArrayList<>();
+      for (FileStatus status : fs.listStatus(dir)) {
+        String name = status.getPath().getName();
+        if (NAME.matcher(name).matches()) {
+          out.add(Long.parseLong(name.substring(0, 20)));
+        }
+      }
+      out.sort(Long::compare);
+      return out;
+    } catch (IOException e) {
+      throw new RetriableException("cannot list compactions in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<CompactionManifest> read(long sequence) {
+    Path file = new Path(dir, CompactionManifest.fileName(sequence));
+    try (InputStream in = file.getFileSystem(conf).open(file)) {
+      return Optional.of(codec.decode(in.readAllBytes(), file.toString()));
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new RetriableException("cannot read compaction manifest " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void commit(CompactionManifest manifest) {
+    AtomicPublish.publish(new Path(dir, CompactionManifest.fileName(manifest.sequence())), codec.encode(manifest),
+        conf, "compaction " + manifest.sequence());
+  }
+}
