@@ -34,6 +34,8 @@ public final class RecordParser {
    * their positions, and absent with {@code schema.unknown-fields} other than {@code keep}.
    */
   public static final String EXTRA = JsonValues.EXTRA;
+  /** How the error of a record quarantined for unknown fields starts; the field names follow, comma-separated. */
+  public static final String UNKNOWN_FIELDS_ERROR = JsonValues.UNKNOWN;
   public static final String QUARANTINE_RAW = "raw_value";
   public static final String QUARANTINE_ERROR = "error";
   public static final String QUARANTINE_BATCH = "_batch_id";
@@ -164,6 +166,20 @@ public final class RecordParser {
   /** How many leading columns of {@link #routed} the archive keeps. */
   public int archiveColumns() {
     return schema.fields().length + LINEAGE.size() + (keepsExtra() ? 1 : 0);
+  }
+
+  /** Whether records with unknown fields are quarantined ({@code schema.unknown-fields: quarantine}). */
+  public boolean quarantinesUnknown() {
+    return config.unknownFields() == ArchiverConfig.UnknownFields.QUARANTINE;
+  }
+
+  /**
+   * The archive files' data columns as DDL, as manifests record them: the schema's fields in order, then
+   * {@value #EXTRA} when kept (lineage and partition columns, in every file, are left out).
+   */
+  public String archiveDdl() {
+    StructType columns = keepsExtra() ? schema.add(EXTRA, DataTypes.StringType, true) : schema;
+    return columns.toDDL();
   }
 
   /** Whether the archive has the {@value #EXTRA} column ({@code schema.unknown-fields: keep}). */
