@@ -105,10 +105,19 @@ class ArchiverCliTest {
     engine.log.commit(dev.archiver.testing.Manifests.withResets(
         dev.archiver.testing.Manifests.manifest(2, "q", 40, 40, 0),
         java.util.List.of(new dev.archiver.commit.OffsetReset("events", 0, 150, 40))));
+    engine.log.commit(dev.archiver.testing.Manifests.withSchema(
+        dev.archiver.testing.Manifests.manifest(3, "q", 40, 50, 0), java.util.Map.of("region", 4L, "client", 1L),
+        java.util.Optional.of(dev.archiver.commit.ArchiveSchema.of("id STRING,_extra STRING"))));
+    engine.log.commit(dev.archiver.testing.Manifests.withSchema(
+        dev.archiver.testing.Manifests.manifest(4, "q", 50, 52, 0), java.util.Map.of("region", 2L),
+        java.util.Optional.of(dev.archiver.commit.ArchiveSchema.of("id STRING,_extra STRING"))));
     String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
     assertThat(cli.execute(status)).isZero();
-    assertThat(out()).contains("committed batches:   3 (last: batch 2", "records archived:    148",
-        "records quarantined: 2", "events-0 [40, 40)",
+    assertThat(out()).contains("committed batches:   5 (last: batch 4", "records archived:    160",
+        "unknown fields:      client (1 records), region (6 records); see 'archiver schema suggest'",
+        "schema:              " + dev.archiver.commit.ArchiveSchema.fingerprint("id STRING,_extra STRING")
+            + " id STRING,_extra STRING",
+        "records quarantined: 2", "events-0 [50, 52)",
         "DATA LOSS:           30 records deleted in Kafka (retention, or a deletion) before they were archived, in"
             + " batches 1: events-0 [100, 130)",
         "DATA LOSS:           events-0 went back from offset 150 to 40 before batch 2 (topic recreated or"
