@@ -125,6 +125,23 @@ class ArchiverCliTest {
   }
 
   @Test
+  void schemaSuggestTypesTheUnknownFieldsFromSampledExtras() {
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(0, "q", 0, 10, 0));
+    engine.log.commit(dev.archiver.testing.Manifests.withSchema(
+        dev.archiver.testing.Manifests.manifest(1, "q", 10, 20, 0), java.util.Map.of("region", 3L, "retries", 3L),
+        java.util.Optional.of(dev.archiver.commit.ArchiveSchema.of("id STRING,ts TIMESTAMP,_extra STRING"))));
+    engine.extras.add("{\"region\":\"eu\",\"retries\":2}");
+    assertThat(cli.execute(new String[] {"schema", "suggest", "--output", "/tmp/a"})).isZero();
+    assertThat(out()).contains("-- unknown fields in /tmp/a (records): region (3), retries (3)",
+        "-- types from 1 sampled _extra values", "region STRING, retries BIGINT",
+        "id STRING,ts TIMESTAMP, region STRING, retries BIGINT");
+    assertThat(engine.sampledFiles).as("only the files of batches that had unknown fields")
+        .containsExactly("file:/archive/event_date=2026-11-25/part-00000000000000000001-00000.c000.snappy.parquet");
+    assertThat(cli.execute(new String[] {"schema", "--output", "/tmp/a"})).isEqualTo(2);
+    assertThat(err()).contains("'schema suggest'");
+  }
+
+  @Test
   void oneLineCauseIsTheRootCause() {
     RuntimeException e = new RuntimeException("outer", new IllegalStateException("broker gone\nstack..."));
     assertThat(ArchiverCli.oneLine(e)).isEqualTo("IllegalStateException: broker gone");

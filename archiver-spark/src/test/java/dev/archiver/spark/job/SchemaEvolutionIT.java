@@ -78,6 +78,14 @@ class SchemaEvolutionIT extends SparkIT {
         get_json_object(col("_extra"), "$.retry_count").as("retry_count"));
     assertDataFrameNoOrderEquals(expected, kept);
 
+    // What 'archiver schema suggest' prints: the fields typed from a sample of _extra, as V2 declares them.
+    List<String> uris = v1.stream().flatMap(m -> m.files().stream().map(f -> m.archiveRoot() + "/" + f.path()))
+        .toList();
+    List<String> sample = new dev.archiver.spark.SparkArchiverEngine().sampleExtra(uris, 50, Map.of());
+    assertThat(sample).hasSize(50).allSatisfy(e -> assertThat(e).startsWith("{\"region\":"));
+    assertThat(dev.archiver.schema.SchemaSuggestion.suggest(V2_FIELDS, sample).ddl())
+        .isEqualTo("region STRING, retry_count BIGINT, client STRUCT<os: STRING, version: STRING>");
+
     // The config change: the new fields become columns; the files written before keep theirs.
     Topics.produce(bootstrap, topic, 200, 0, 2);
     run(config(EventGenerator.SCHEMA_DDL_V2, Map.of()));
