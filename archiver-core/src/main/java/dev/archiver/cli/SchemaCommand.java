@@ -59,14 +59,19 @@ final class SchemaCommand implements Command {
     ArchiverConfig config = ConfigFlags.loadStorage(line);
     ArchiverEngine engine = context.engine().get();
     CommitLog log = engine.commitLog(config.output().path(), config.sparkConf());
-    List<CommitManifest> manifests = log.all();
-    PrintStream out = context.out();
+    suggest(context.out(), engine, config, log.all(), (int) sample);
+    return 0;
+  }
+
+  /** Prints the suggestion for the committed batches; the DDL of all of schema.ddl, when one is recorded. */
+  static Optional<String> suggest(PrintStream out, ArchiverEngine engine, ArchiverConfig config,
+      List<CommitManifest> manifests, int sample) {
     Map<String, Long> unknown = new TreeMap<>();
     manifests.forEach(m -> m.unknownFields().forEach((k, v) -> unknown.merge(k, v, Long::sum)));
     if (unknown.isEmpty()) {
       out.println("-- no unknown fields in the " + manifests.size() + " committed batches of "
           + config.output().path() + ": schema.ddl declares every field seen");
-      return 0;
+      return Optional.empty();
     }
     // Newest files first: the fields' current shape matters more than their first one.
     List<String> files = new ArrayList<>();
@@ -78,7 +83,7 @@ final class SchemaCommand implements Command {
         }
       }
     }
-    List<String> extras = files.isEmpty() ? List.of() : engine.sampleExtra(files, (int) sample, config.sparkConf());
+    List<String> extras = files.isEmpty() ? List.of() : engine.sampleExtra(files, sample, config.sparkConf());
     SchemaSuggestion.Suggestion suggestion = SchemaSuggestion.suggest(List.copyOf(unknown.keySet()), extras);
     out.println("-- unknown fields in " + config.output().path() + " (records): " + unknown.entrySet().stream()
         .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", ")));
@@ -94,6 +99,6 @@ final class SchemaCommand implements Command {
           + " before keep their columns, see README \"Schema changes\"):");
       out.println(ddl + ", " + suggestion.ddl());
     });
-    return 0;
+    return declared.map(ddl -> ddl + ", " + suggestion.ddl());
   }
 }
