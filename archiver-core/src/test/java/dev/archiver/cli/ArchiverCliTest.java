@@ -41,6 +41,9 @@ class ArchiverCliTest {
     assertThat(c.schema().eventTimeColumn()).contains("ts");
     assertThat(c.output().compression()).isEqualTo("zstd");
     assertThat(c.source().kafkaOptions()).containsEntry("client.id", "x");
+    assertThat(c.schema().allowIncompatibleChange()).as("not without the flag").isFalse();
+    assertThat(cli.execute(concat(RUN, "--allow-schema-change"))).isZero();
+    assertThat(engine.runs.get(1).schema().allowIncompatibleChange()).isTrue();
   }
 
   @Test
