@@ -16,7 +16,7 @@ import java.util.Set;
  * value of each is the slice of the record between its first and last token, so numbers keep their digits
  * ({@code 1.50}, integers beyond a long), strings their escapes, objects their spacing and order. A record with no
  * such field costs one token scan (names come from Jackson's symbol table, values are skipped, not decoded) and
- * allocates no result.
+ * allocates only the parser (its buffers are recycled per thread), no result.
  *
  * <p>Only top-level fields: a field unknown inside a declared struct column is not tracked.
  */
