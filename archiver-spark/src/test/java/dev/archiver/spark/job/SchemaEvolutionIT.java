@@ -108,6 +108,24 @@ class SchemaEvolutionIT extends SparkIT {
   }
 
   @Test
+  void countsComeFromTheCommittedFilesNotFromAnAttemptThatCrashed() {
+    Topics.produce(bootstrap, topic, 900, 300, 6);
+    java.util.concurrent.atomic.AtomicBoolean crashed = new java.util.concurrent.atomic.AtomicBoolean();
+    assertThatThrownBy(() -> new ArchiveJob(spark(), config(EventGenerator.SCHEMA_DDL, Map.of()), List.of(),
+        Clock.systemUTC(), (stage, batchId) -> {
+          if (stage == BatchHook.Stage.AFTER_FILES && batchId == 1 && crashed.compareAndSet(false, true)) {
+            throw new SimulatedCrash("simulated crash after the files of batch 1");
+          }
+        }).run()).hasStackTraceContaining("simulated crash");
+    run(config(EventGenerator.SCHEMA_DDL, Map.of()));
+
+    List<CommitManifest> manifests = Archives.manifests(output);
+    assertThat(Archives.filesOnDisk(output)).as("the crashed attempt left files with unknown fields")
+        .hasSizeGreaterThan(Archives.archiveFiles(manifests).size());
+    assertThat(unknownFields(manifests)).isEqualTo(Map.of("client", 600L, "region", 600L, "retry_count", 600L));
+  }
+
+  @Test
   void aRemovedColumnIsRefusedAtStartUnlessAllowed() {
     Topics.produce(bootstrap, topic, 100, 0, 3);
     run(config(EventGenerator.SCHEMA_DDL_V2, Map.of()));
