@@ -46,6 +46,8 @@ final class ExtraFields {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
+      // Jackson detects UTF-16 and UTF-32 too and reads them as characters, without byte offsets to slice by.
+      boolean sliceable = p.getTokenLocation().getByteOffset() >= 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.getCurrentName();
         JsonToken token = p.nextToken();
@@ -53,15 +55,8 @@ final class ExtraFields {
           p.skipChildren();
           continue;
         }
-        int start = (int) p.getTokenLocation().getByteOffset();
-        if (token.isStructStart()) {
-          p.skipChildren(); // now at the matching end token, consumed
-        } else {
-          p.finishToken(); // a string is read lazily: read it to its closing quote
-        }
-        int end = (int) p.getCurrentLocation().getByteOffset();
         if (out == null) {
-          out = new ByteArrayOutputStream(end - start + name.length() + 8);
+          out = new ByteArrayOutputStream(64);
           names = new ArrayList<>(2);
           out.write('{');
         } else {
@@ -71,12 +66,25 @@ final class ExtraFields {
         out.write(JsonStringEncoder.getInstance().quoteAsUTF8(name));
         out.write('"');
         out.write(':');
+        names.add(name);
+        if (!sliceable) {
+          try (JsonGenerator g = factory.createGenerator(out)) {
+            g.copyCurrentStructure(p); // valid JSON in UTF-8; numbers as Jackson reads them
+          }
+          continue;
+        }
+        int start = (int) p.getTokenLocation().getByteOffset();
+        if (token.isStructStart()) {
+          p.skipChildren(); // now at the matching end token, consumed
+        } else {
+          p.finishToken(); // a string is read lazily: read it to its closing quote
+        }
+        int end = (int) p.getCurrentLocation().getByteOffset();
         if (hasSingleQuote(value, start, end)) {
           copyAsJson(value, start, end, out);
         } else {
           out.write(value, start, end - start);
         }
-        names.add(name);
       }
     }
     if (out == null) {

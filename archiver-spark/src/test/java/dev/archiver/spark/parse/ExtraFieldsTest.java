@@ -50,4 +50,12 @@ class ExtraFieldsTest {
   void singleQuotedStringsBecomeValidJson() throws IOException {
     assertThat(json("{'id':'a','q':'it\"s','o':{'k':'v'}}")).isEqualTo("{\"q\":\"it\\\"s\",\"o\":{\"k\":\"v\"}}");
   }
+
+  @Test
+  void utf16ValuesAreCopiedThroughAGenerator() throws IOException {
+    byte[] utf16 = "{\"id\":\"a\",\"v2\":{\"k\":[1,\"é\"]},\"n\":1.5}".getBytes(StandardCharsets.UTF_16BE);
+    ExtraFields.Found found = extra.find(utf16);
+    assertThat(found.names()).containsExactly("v2", "n");
+    assertThat(new String(found.json(), StandardCharsets.UTF_8)).isEqualTo("{\"v2\":{\"k\":[1,\"é\"]},\"n\":1.5}");
+  }
 }
