@@ -56,7 +56,8 @@ class ArchiverCliIT extends SparkIT {
         "--event-time-column", "event_time"};
     assertThat(cli.execute(concat(new String[] {"run"}, concat(source, "--schema", EventGenerator.SCHEMA_DDL))))
         .as(cli.err()).isZero();
-    assertThat(cli.execute(concat(new String[] {"status", "--no-lag"}, source))).as(cli.err()).isZero();
+    assertThat(cli.execute(concat(new String[] {"status", "--no-lag", "--schema", EventGenerator.SCHEMA_DDL},
+        source))).as(cli.err()).isZero();
     assertThat(cli.out()).contains("unknown fields:      client (300 records), region (300 records), retry_count"
         + " (300 records)");
     assertThat(cli.execute(new String[] {"schema", "suggest", "--output", output})).as(cli.err()).isZero();
