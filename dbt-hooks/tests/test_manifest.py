@@ -34,6 +34,18 @@ def test_s3a_roots_become_s3_for_duckdb_but_keep_s3a_for_spark():
     assert m.file_uris()[0].startswith("s3a://bucket/events/event_date=2026-11-25/part-")
 
 
+def test_reads_unknown_fields_and_the_schema_and_manifests_without_them():
+    doc = manifest_doc(2, "file:/a", rows=10)
+    old = parse(doc)
+    assert old.unknown_fields == () and old.schema is None
+    doc["unknownFields"] = {"region": 4, "client": 2}
+    doc["schema"] = {"fingerprint": "0123456789abcdef", "ddl": "id STRING,_extra STRING"}
+    m = parse(doc)
+    assert m.unknown_fields == (("client", 2), ("region", 4))
+    assert m.schema is not None and m.schema.ddl == "id STRING,_extra STRING"
+    assert m.schema.fingerprint == "0123456789abcdef"
+
+
 def test_an_empty_batch_has_no_files_and_no_event_time():
     m = parse(manifest_doc(3, "file:/a", rows=0))
     assert m.files == () and m.event_time_min is None and m.event_time_max is None
@@ -56,6 +68,9 @@ def test_an_empty_batch_has_no_files_and_no_event_time():
         (lambda d: d["eventTime"].pop("max"), "missing field 'eventTime.max'"),
         (lambda d: d.update(offsets={}), "field 'offsets' must be a list"),
         (lambda d: d.update(partitions=[1]), "partitions must be non-empty strings"),
+        (lambda d: d.update(unknownFields={"v2": "3"}), "field 'unknownFields.v2' must be an integer"),
+        (lambda d: d.update(unknownFields={"v2": 0}), "unknownFields counts must be > 0"),
+        (lambda d: d.update(schema={"fingerprint": "ab"}), "missing field 'schema.ddl'"),
     ],
 )
 def test_bad_manifests_fail_naming_the_field(change, message):

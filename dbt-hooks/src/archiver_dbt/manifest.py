@@ -65,6 +65,18 @@ class DataFile:
 
 
 @dataclass(frozen=True)
+class ArchiveSchema:
+    """The columns a batch's files have: Spark DDL of the data columns (lineage and partitions left out)."""
+
+    fingerprint: str
+    ddl: str
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint or not self.ddl:
+            raise ValueError("schema needs a fingerprint and a ddl")
+
+
+@dataclass(frozen=True)
 class Manifest:
     batch_id: int
     query_id: str
@@ -80,8 +92,13 @@ class Manifest:
     event_time_min: datetime | None
     event_time_max: datetime | None
     partitions: tuple[str, ...]
+    # Fields the schema does not declare, (name, records) sorted by name; empty when none (or an older archiver).
+    unknown_fields: tuple[tuple[str, int], ...] = ()
+    schema: ArchiveSchema | None = None  # None in manifests of archivers before schemas were recorded
 
     def __post_init__(self) -> None:
+        if any(count <= 0 for _, count in self.unknown_fields):
+            raise ValueError(f"unknownFields counts must be > 0, got {dict(self.unknown_fields)}")
         if self.batch_id < 0:
             raise ValueError(f"batchId must be >= 0, got {self.batch_id}")
         if (
@@ -158,6 +175,9 @@ class _Fields:
         value = self._get(key, required=False)
         return None if value is None else _Fields(value, f"{self._where}{key}.")
 
+    def keys(self) -> list[str]:
+        return list(self._doc)
+
     def each(self, key: str, required: bool = True) -> list[_Fields]:
         return [_Fields(v, f"{self._where}{key}[{i}].") for i, v in enumerate(self.array(key, required))]
 
@@ -184,7 +204,22 @@ def _manifest(m: _Fields) -> Manifest:
         event_time_min=_instant(event_time, "min"),
         event_time_max=_instant(event_time, "max"),
         partitions=tuple(_partition(p) for p in m.array("partitions", required=False)),
+        unknown_fields=_counts(m, "unknownFields"),
+        schema=_schema(m.object("schema")),
     )
+
+
+def _counts(m: _Fields, key: str) -> tuple[tuple[str, int], ...]:
+    counts = m.object(key)
+    if counts is None:
+        return ()
+    return tuple((name, counts.integer(name)) for name in sorted(counts.keys()))
+
+
+def _schema(s: _Fields | None) -> ArchiveSchema | None:
+    if s is None:
+        return None
+    return ArchiveSchema(s.string("fingerprint") or "", s.string("ddl") or "")
 
 
 def _offset(o: _Fields) -> OffsetRange:

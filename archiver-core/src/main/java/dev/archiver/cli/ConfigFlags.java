@@ -34,6 +34,9 @@ final class ConfigFlags {
         "sets " + e.getValue().name() + ": " + e.getValue().doc())));
     options.addOption(Flags.value("trigger", "MODE",
         "available-now | processing-time:<interval> (e.g. processing-time:30s); sets trigger.*"));
+    options.addOption(Option.builder().longOpt("allow-schema-change")
+        .desc("start although schema.ddl changes incompatibly (sets " + ALLOW_SCHEMA_CHANGE.name() + "=true)")
+        .build());
     options.addOption(Option.builder().longOpt("set").hasArgs().argName("KEY=VALUE")
         .desc("sets any config key; repeatable").build());
     return options;
@@ -87,6 +90,9 @@ final class ConfigFlags {
     Map<String, String> out = new LinkedHashMap<>();
     SHORTCUTS.forEach(e -> Flags.string(line, e.getKey()).ifPresent(v -> out.put(e.getValue().name(), v)));
     Flags.string(line, "trigger").ifPresent(t -> out.putAll(trigger(t)));
+    if (line.hasOption("allow-schema-change")) {
+      out.put(ALLOW_SCHEMA_CHANGE.name(), "true");
+    }
     for (String pair : Optional.ofNullable(line.getOptionValues("set")).map(List::of).orElse(List.of())) {
       int eq = pair.indexOf('=');
       if (eq <= 0) {

@@ -31,6 +31,8 @@ final class DatagenCommand implements Command {
         .addOption(Flags.value("spike-at", "N", "the event where a spike starts (default: no spike)"))
         .addOption(Flags.value("spike-factor", "K", "how many times faster events come during the spike (default 10)"))
         .addOption(Flags.value("spike-events", "M", "how many events the spike lasts (default events/10)"))
+        .addOption(Flags.value("second-version-at", "N", "from event N on, send the events' second version, with"
+            + " fields region, retry_count and client that the demo's schema does not declare (default: never)"))
         .addOption(Flags.value("partitions", "P", "partitions when the topic is created (default 4)"))
         .addOption(Flags.value("seed", "S", "random seed (default 42)"))
         .addOption(Flags.value("config", "FILE", "an archiver config whose source.bootstrap-servers and"
@@ -60,7 +62,7 @@ final class DatagenCommand implements Command {
     }
     DataGenerator.Plan plan = new DataGenerator.Plan(Flags.required(line, "topic"), events, rate, ratio,
         Flags.longValue(line, "spike-at", -1), factor, Flags.longValue(line, "spike-events", events / 10),
-        Flags.longValue(line, "seed", 42));
+        Flags.longValue(line, "seed", 42), Flags.longValue(line, "second-version-at", -1));
     DataGenerator.Result result = generate(source.bootstrapServers(), source.kafkaOptions(), plan,
         (int) Flags.longValue(line, "partitions", 4));
     context.out().printf("datagen: sent %d events (%d malformed) to %s in %.1fs%n", result.sent(),

@@ -49,6 +49,9 @@ final class DemoCommand implements Command {
         .addOption(Flags.value("events", "N", "events to generate (default 50000)"))
         .addOption(Flags.value("output", "DIR", "archive directory, emptied first (default ./demo-output)"))
         .addOption(Flags.value("max-records-per-batch", "N", "intake limit per batch (default 10000)"))
+        .addOption(Flags.flag("schema-change", "halfway, the producer adds fields (datagen --second-version-at):"
+            + " the demo shows them kept in _extra, suggested as columns, and after a config change and a restart"
+            + " archived as columns"))
         .addOption(Flags.flag("no-dbt", "archive only; skip the dbt run after each batch"))
         .addOption(Flags.flag("cluster", "run the executors on the local Spark cluster (local-cluster start, kept"
             + " running) instead of in the driver's JVM"));
@@ -66,11 +69,13 @@ final class DemoCommand implements Command {
     out.println("demo: starting a local Kafka broker ...");
     try (LocalKafka kafka = LocalKafka.start(new LocalKafka.Settings(context.brokerClasspath(), kafkaDir, 0, 0, 4),
         Duration.ofSeconds(90))) {
+      boolean schemaChange = line.hasOption("schema-change");
       DataGenerator.Plan plan = new DataGenerator.Plan(TOPIC_NAME, events, 0, 0.01, events * 2 / 5, 5,
-          events / 5, 7);
+          events / 5, 7, schemaChange ? events / 2 : -1);
       DataGenerator.Result produced = DatagenCommand.generate(kafka.bootstrapServers(), plan, 4);
-      out.printf("demo: produced %d events (%d malformed, a 5x spike from event %d) to %s%n", produced.sent(),
-          produced.malformed(), plan.spikeAt(), TOPIC_NAME);
+      out.printf("demo: produced %d events (%d malformed, a 5x spike from event %d%s) to %s%n", produced.sent(),
+          produced.malformed(), plan.spikeAt(), schemaChange ? ", fields region, retry_count and client added from"
+          + " event " + plan.secondVersionAt() : "", TOPIC_NAME);
       Optional<DemoDbt> dbt = line.hasOption("no-dbt") ? Optional.empty()
           : Optional.of(new DemoDbt(context.home(), output.resolve("_archiver/dbt/demo.duckdb")));
       Optional<String> master = Optional.empty();
@@ -88,7 +93,11 @@ final class DemoCommand implements Command {
       try (CommitListeners notifiers = CommitListeners.fromConfig(config)) {
         engine.run(config, notifiers.listeners());
       }
-      int status = summary(out, config, engine.commitLog(config.output().path(), Map.of()), produced.sent());
+      long sent = produced.sent();
+      if (schemaChange) {
+        sent += evolve(out, engine, config, kafka.bootstrapServers(), events / 10);
+      }
+      int status = summary(out, config, engine.commitLog(config.output().path(), Map.of()), sent);
       if (dbt.isPresent()) {
         status = Math.max(status, dbt.get().summary(out, config,
             engine.commitLog(config.output().path(), Map.of()).all()));
@@ -97,6 +106,39 @@ final class DemoCommand implements Command {
     } finally {
       deleteRecursively(kafkaDir);
     }
+  }
+
+  /**
+   * The schema-change act: the unknown fields the first run kept, the DDL suggested for them, then that DDL as
+   * the config change and a restart archiving more events of the second version; returns the events it produced.
+   */
+  private static long evolve(PrintStream out, ArchiverEngine engine, ArchiverConfig config, String bootstrap,
+      long events) {
+    List<CommitManifest> before = engine.commitLog(config.output().path(), Map.of()).all();
+    Map<String, Long> unknown = new java.util.TreeMap<>();
+    before.forEach(m -> m.unknownFields().forEach((k, v) -> unknown.merge(k, v, Long::sum)));
+    out.println("demo: fields the schema does not declare, kept in _extra: " + unknown);
+    out.println("demo: bin/archiver schema suggest --output " + config.output().path() + " prints:");
+    String ddl = SchemaCommand.suggest(out, engine, config, before, 1000).orElse(EventGenerator.SCHEMA_DDL_V2);
+    DataGenerator.Result more = DatagenCommand.generate(bootstrap, new DataGenerator.Plan(TOPIC_NAME, events, 0, 0,
+        -1, 1, 0, 8, 0), 4);
+    Map<String, String> values = new LinkedHashMap<>(config.values());
+    values.put(SCHEMA_DDL.name(), ddl);
+    ArchiverConfig changed = ConfigLoader.fromMap(values);
+    out.println("demo: produced " + more.sent() + " more events of the second version; restarting with"
+        + " schema.ddl: " + ddl + " ...");
+    RunCommand.validate(engine, changed);
+    try (CommitListeners notifiers = CommitListeners.fromConfig(changed)) {
+      engine.run(changed, notifiers.listeners());
+    }
+    List<CommitManifest> after = engine.commitLog(config.output().path(), Map.of()).all();
+    List<CommitManifest> added = after.subList(before.size(), after.size());
+    out.printf("demo: %d records archived with the new columns (schema %s: %s); unknown fields since: %s%n",
+        added.stream().mapToLong(CommitManifest::numArchived).sum(),
+        added.isEmpty() ? "-" : added.get(0).schema().map(s -> s.fingerprint()).orElse("-"),
+        added.isEmpty() ? "-" : added.get(0).schema().map(s -> s.ddl()).orElse("-"),
+        added.stream().flatMap(m -> m.unknownFields().keySet().stream()).distinct().toList());
+    return more.sent();
   }
 
   static ArchiverConfig config(String bootstrap, Path output, long maxRecordsPerBatch, Optional<String> notify,

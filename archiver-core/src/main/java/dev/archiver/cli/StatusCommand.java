@@ -79,6 +79,16 @@ final class StatusCommand implements Command {
               + " in the old topic is gone");
         }
       }
+      Map<String, Long> unknown = new java.util.TreeMap<>();
+      manifests.forEach(m -> m.unknownFields().forEach((name, n) -> unknown.merge(name, n, Long::sum)));
+      if (!unknown.isEmpty()) {
+        // Kept in _extra (or quarantined): 'archiver schema suggest' prints the DDL that makes them columns.
+        out.println("unknown fields:      " + unknown.entrySet().stream()
+            .map(e -> e.getKey() + " (" + e.getValue() + " records)").collect(Collectors.joining(", "))
+            + "; see 'archiver schema suggest'");
+      }
+      last.schema().ifPresent(schema -> out.println("schema:              " + schema.fingerprint() + " "
+          + schema.ddl()));
       out.println("last batch offsets:  " + last.offsets().stream()
           .map(r -> r.topicPartition() + " [" + r.startOffset() + ", " + r.endOffset() + ")")
           .collect(Collectors.joining(", ")));

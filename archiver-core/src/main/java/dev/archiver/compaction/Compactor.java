@@ -130,17 +130,24 @@ public final class Compactor {
     return new Result(plans, committed, notes);
   }
 
-  /** Closed partitions with at least two small live files, packed in path order into groups up to the target. */
+  /**
+   * Closed partitions with at least two small live files, packed in path order into groups up to the target. Files
+   * of different schemas (before and after a schema change: other columns, {@code _extra} or not) are never put in
+   * one group, since one Parquet file has one schema: each schema's files are a plan (and a compaction commit) of
+   * their own, so every file of a compaction has the schema of the files it replaced.
+   */
   static List<PartitionPlan> plan(LiveFiles live, Request request, java.time.Instant now) {
+    // Keyed by partition, then schema fingerprint: plans in partition order.
     Map<String, List<DataFile>> small = new TreeMap<>();
     for (DataFile f : live.live().values()) {
-      String partition = LiveFiles.partitionOf(f.path());
       if (f.bytes() < request.targetFileBytes()) {
-        small.computeIfAbsent(partition, p -> new ArrayList<>()).add(f);
+        String key = LiveFiles.partitionOf(f.path()) + '\n' + live.schemaOf(f.path());
+        small.computeIfAbsent(key, p -> new ArrayList<>()).add(f);
       }
     }
     List<PartitionPlan> plans = new ArrayList<>();
-    small.forEach((partition, files) -> {
+    small.forEach((key, files) -> {
+      String partition = key.substring(0, key.indexOf('\n'));
       if (!ClosedPartitions.isClosed(partition, request.partitionOlderThan(), now)) {
         return;
       }

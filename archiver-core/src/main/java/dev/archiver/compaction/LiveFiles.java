@@ -1,9 +1,11 @@
 package dev.archiver.compaction;
 
 import dev.archiver.InvalidInputException;
+import dev.archiver.commit.ArchiveSchema;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.DataFile;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,11 +17,19 @@ import java.util.Map;
  *
  * @param live the current archive files, by relative path, in batch then compaction order
  * @param replaced files a committed compaction replaced, with when it committed (vacuum's grace starts there)
+ * @param schemas the schema fingerprint of each current file's columns (its batch's {@code schema}, inherited by the
+ *     files a compaction wrote from them), by relative path; empty for batches that recorded none
  */
-public record LiveFiles(Map<String, DataFile> live, Map<String, Instant> replaced) {
+public record LiveFiles(Map<String, DataFile> live, Map<String, Instant> replaced, Map<String, String> schemas) {
   public LiveFiles {
     live = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(live));
     replaced = Map.copyOf(replaced);
+    schemas = Map.copyOf(schemas);
+  }
+
+  /** The schema fingerprint of a current file's columns, empty when its batch recorded none. */
+  public String schemaOf(String path) {
+    return schemas.getOrDefault(path, "");
   }
 
   /**
@@ -28,10 +38,20 @@ public record LiveFiles(Map<String, DataFile> live, Map<String, Instant> replace
    */
   public static LiveFiles of(List<CommitManifest> batches, List<CompactionManifest> compactions) {
     Map<String, DataFile> live = new LinkedHashMap<>();
-    batches.forEach(m -> m.files().forEach(f -> live.put(f.path(), f)));
+    Map<String, String> schemas = new HashMap<>();
+    for (CommitManifest m : batches) {
+      String schema = m.schema().map(ArchiveSchema::fingerprint).orElse("");
+      m.files().forEach(f -> {
+        live.put(f.path(), f);
+        schemas.put(f.path(), schema);
+      });
+    }
     Map<String, Instant> replaced = new LinkedHashMap<>();
     for (CompactionManifest c : compactions) {
+      // A compaction merges the files of one schema only (Compactor's plan), so its new files have that schema.
+      String schema = c.replaced().isEmpty() ? "" : schemas.getOrDefault(c.replaced().get(0).path(), "");
       for (DataFile f : c.replaced()) {
+        schemas.remove(f.path());
         if (live.remove(f.path()) == null) {
           throw new InvalidInputException("compaction " + c.sequence() + " replaces " + f.path() + ", which "
               + (replaced.containsKey(f.path()) ? "an earlier compaction replaced already" : "no batch lists")
@@ -39,9 +59,12 @@ public record LiveFiles(Map<String, DataFile> live, Map<String, Instant> replace
         }
         replaced.put(f.path(), c.committedAt());
       }
-      c.files().forEach(f -> live.put(f.path(), f));
+      c.files().forEach(f -> {
+        live.put(f.path(), f);
+        schemas.put(f.path(), schema);
+      });
     }
-    return new LiveFiles(live, replaced);
+    return new LiveFiles(live, replaced, schemas);
   }
 
   /** The partition directory of a relative file path ({@code event_date=2026-11-25}), empty at the root. */

@@ -34,14 +34,35 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
 
   /** How a record's JSON value is parsed and which of its fields decide where it goes. */
   public record Schema(String ddl, Optional<String> eventTimeColumn, List<String> requiredColumns,
-      Optional<String> timestampFormat, Optional<EventTimeBounds> eventTimeBounds) {
+      Optional<String> timestampFormat, Optional<EventTimeBounds> eventTimeBounds, UnknownFields unknownFields,
+      boolean allowIncompatibleChange) {
     public Schema {
       requiredColumns = List.copyOf(requiredColumns);
+      unknownFields = unknownFields == null ? UnknownFields.KEEP : unknownFields;
+    }
+
+    public Schema(String ddl, Optional<String> eventTimeColumn, List<String> requiredColumns,
+        Optional<String> timestampFormat, Optional<EventTimeBounds> eventTimeBounds) {
+      this(ddl, eventTimeColumn, requiredColumns, timestampFormat, eventTimeBounds, UnknownFields.KEEP, false);
     }
 
     public Schema(String ddl, Optional<String> eventTimeColumn, List<String> requiredColumns,
         Optional<String> timestampFormat) {
       this(ddl, eventTimeColumn, requiredColumns, timestampFormat, Optional.empty());
+    }
+  }
+
+  /** What happens to a record's top-level fields that schema.ddl does not declare ({@code schema.unknown-fields}). */
+  public enum UnknownFields {
+    /** Kept as a JSON object in the {@code _extra} column, so the archive loses nothing. */
+    KEEP,
+    /** Discarded, as before there was a choice; no {@code _extra} column. */
+    DROP,
+    /** The record goes to the quarantine, its error naming the unknown fields. */
+    QUARANTINE;
+
+    public static UnknownFields of(String configValue) {
+      return valueOf(configValue.toUpperCase(java.util.Locale.ROOT));
     }
   }
 

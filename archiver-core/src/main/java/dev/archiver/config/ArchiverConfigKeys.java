@@ -47,6 +47,17 @@ public final class ArchiverConfigKeys {
           + "clock or a forged event can neither widen a dbt batch window nor scatter a batch over thousands of "
           + "partitions. Unset: no bounds (a backfill of old events needs wide ones).");
 
+  public static final ConfigKey UNKNOWN_FIELDS = optional("schema.unknown-fields",
+      ValueType.oneOf("keep", "drop", "quarantine"), "keep",
+      "Top-level fields of a record that schema.ddl does not declare. keep: archived in the column _extra (a JSON "
+          + "object of those fields, values exactly as sent; null when there are none), counted per batch in the "
+          + "manifest's unknownFields and suggested as columns by 'archiver schema suggest'. drop: discarded (no "
+          + "_extra column). quarantine: the record goes to the quarantine, its error naming the fields.");
+  public static final ConfigKey ALLOW_SCHEMA_CHANGE = optional("schema.allow-incompatible-change", ValueType.bool(),
+      "false", "Start even though schema.ddl removes a column, narrows or changes a column's type, or requires a "
+          + "column the last committed batch did not have (the --allow-schema-change flag). Adding nullable columns "
+          + "never needs it.");
+
   public static final ConfigKey OUTPUT_PATH = withoutDefault("output.path", ValueType.string(),
       "Archive root: a local path, file:// or s3a:// URI.");
   public static final ConfigKey CHECKPOINT = withoutDefault("output.checkpoint", ValueType.string(),
@@ -153,8 +164,9 @@ public final class ArchiverConfigKeys {
 
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
-      EVENT_TIME_BOUNDS, OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR, COMPRESSION, MAX_RECORDS_PER_FILE,
-      TARGET_FILE_SIZE, LEASE_TIMEOUT, COMMIT_RETRIES, COMMIT_RETRY_WAIT, TRIGGER, TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH,
+      EVENT_TIME_BOUNDS, UNKNOWN_FIELDS, ALLOW_SCHEMA_CHANGE, OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR,
+      COMPRESSION, MAX_RECORDS_PER_FILE, TARGET_FILE_SIZE, LEASE_TIMEOUT, COMMIT_RETRIES, COMMIT_RETRY_WAIT, TRIGGER,
+      TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH,
       MAX_BYTES_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH, INCREASE_RECORDS, DECREASE_FACTOR,
       MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY, METRICS_PORT, HEAP_ALERT_RATIO,
       NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL, AIRFLOW_DAG, AIRFLOW_TOKEN, AIRFLOW_USERNAME,

@@ -72,7 +72,8 @@ public final class ConfigLoader {
         + "e.g. --schema 'id STRING, ts TIMESTAMP'");
     ArchiverConfig.Schema schema = new ArchiverConfig.Schema(ddl, eventTime, required,
         v.opt(TIMESTAMP_FORMAT).map(String.class::cast),
-        v.opt(EVENT_TIME_BOUNDS).map(ArchiverConfig.EventTimeBounds.class::cast));
+        v.opt(EVENT_TIME_BOUNDS).map(ArchiverConfig.EventTimeBounds.class::cast),
+        ArchiverConfig.UnknownFields.of((String) v.get(UNKNOWN_FIELDS)), (Boolean) v.get(ALLOW_SCHEMA_CHANGE));
 
     String path = (String) v.require(OUTPUT_PATH, "set the archive root, e.g. --output s3a://bucket/archive");
     String root = path == null ? "" : path;

@@ -20,9 +20,18 @@ import org.slf4j.LoggerFactory;
 public final class DataGenerator {
   private static final Logger LOG = LoggerFactory.getLogger(DataGenerator.class);
 
-  /** What to send. {@code ratePerSecond} 0 means as fast as the broker takes them. */
+  /**
+   * What to send. {@code ratePerSecond} 0 means as fast as the broker takes them; events from
+   * {@code secondVersionAt} on (-1: none) are of the second version, with fields {@link EventGenerator#SCHEMA_DDL}
+   * does not declare.
+   */
   public record Plan(String topic, long events, double ratePerSecond, double malformedRatio, long spikeAt,
-      double spikeFactor, long spikeEvents, long seed) {
+      double spikeFactor, long spikeEvents, long seed, long secondVersionAt) {
+    public Plan(String topic, long events, double ratePerSecond, double malformedRatio, long spikeAt,
+        double spikeFactor, long spikeEvents, long seed) {
+      this(topic, events, ratePerSecond, malformedRatio, spikeAt, spikeFactor, spikeEvents, seed, -1);
+    }
+
     public Plan {
       if (events <= 0) {
         throw new IllegalArgumentException("--events must be > 0, got " + events);
@@ -61,7 +70,8 @@ public final class DataGenerator {
       for (long i = 0; i < plan.events(); i++) {
         double speed = plan.inSpike(i) ? plan.spikeFactor() : 1.0;
         eventTime += eventMillisPerEvent / speed;
-        EventGenerator.Event event = generator.next(i, (long) eventTime);
+        EventGenerator.Event event = generator.next(i, (long) eventTime,
+            plan.secondVersionAt() >= 0 && i >= plan.secondVersionAt());
         malformed += event.malformed() ? 1 : 0;
         producer.send(new ProducerRecord<>(plan.topic(), event.key(), event.value()), (meta, e) -> {
           if (e != null) {

@@ -16,6 +16,14 @@ public final class EventGenerator {
   public static final String SCHEMA_DDL = "event_id STRING, event_time TIMESTAMP, service STRING, level STRING, "
       + "user_id STRING, latency_ms INT, path STRING, status INT, message STRING";
   public static final List<String> REQUIRED = List.of("event_id", "event_time", "service");
+  /**
+   * The second version of the events (datagen {@code --second-version-at}): three fields more, which an archive of
+   * {@link #SCHEMA_DDL} keeps in {@code _extra} until its schema declares them as this one does.
+   */
+  public static final String SCHEMA_DDL_V2 = SCHEMA_DDL
+      + ", region STRING, retry_count BIGINT, client STRUCT<os: STRING, version: STRING>";
+  private static final String[] REGIONS = {"eu-west-1", "us-east-1", "ap-south-1"};
+  private static final String[] OSES = {"ios", "android", "web"};
 
   private static final String[] SERVICES = {"checkout", "search", "auth", "catalog", "payments", "shipping"};
   private static final String[] PATHS = {"/api/cart", "/api/search", "/login", "/api/items/{id}", "/api/pay",
@@ -38,9 +46,20 @@ public final class EventGenerator {
 
   /** An event whose time is {@code offsetMillis} after the start. */
   public Event next(long index, long offsetMillis) {
+    return next(index, offsetMillis, false);
+  }
+
+  /** An event of the first version or, with {@code secondVersion}, of the second ({@link #SCHEMA_DDL_V2}). */
+  public Event next(long index, long offsetMillis, boolean secondVersion) {
     String user = "user-" + random.nextInt(5000);
     boolean malformed = random.nextDouble() < malformedRatio;
     String json = malformed ? malformed(index, offsetMillis) : valid(index, offsetMillis, user);
+    if (secondVersion && !malformed) {
+      json = json.substring(0, json.length() - 1) + String.format(Locale.ROOT,
+          ",\"region\":\"%s\",\"retry_count\":%d,\"client\":{\"os\":\"%s\",\"version\":\"%d.%d\"}}",
+          REGIONS[random.nextInt(REGIONS.length)], random.nextInt(4), OSES[random.nextInt(OSES.length)],
+          10 + random.nextInt(8), random.nextInt(10));
+    }
     return new Event(user, json, malformed);
   }
 

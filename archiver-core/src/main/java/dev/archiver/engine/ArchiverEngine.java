@@ -29,6 +29,16 @@ public interface ArchiverEngine {
   /** The commit log under an archive root; {@code storageConf} holds {@code spark.hadoop.*} settings (S3 endpoint...). */
   CommitLog commitLog(String outputPath, Map<String, String> storageConf);
 
+  /**
+   * Up to {@code limit} non-null {@code _extra} values (unknown fields as JSON objects) from the given archive files,
+   * in file order, for {@code archiver schema suggest}. Files without the column are skipped.
+   *
+   * @throws dev.archiver.RetriableException when storage cannot be read
+   */
+  default List<String> sampleExtra(List<String> fileUris, int limit, Map<String, String> storageConf) {
+    throw new ArchiverException("this engine cannot read archive files; run the archiver-spark jar (bin/archiver)");
+  }
+
   /** File operations on the archive's storage, for vacuum. */
   ArchiveStorage storage(Map<String, String> storageConf);
 

@@ -41,6 +41,9 @@ class ArchiverCliTest {
     assertThat(c.schema().eventTimeColumn()).contains("ts");
     assertThat(c.output().compression()).isEqualTo("zstd");
     assertThat(c.source().kafkaOptions()).containsEntry("client.id", "x");
+    assertThat(c.schema().allowIncompatibleChange()).as("not without the flag").isFalse();
+    assertThat(cli.execute(concat(RUN, "--allow-schema-change"))).isZero();
+    assertThat(engine.runs.get(1).schema().allowIncompatibleChange()).isTrue();
   }
 
   @Test
@@ -105,10 +108,19 @@ class ArchiverCliTest {
     engine.log.commit(dev.archiver.testing.Manifests.withResets(
         dev.archiver.testing.Manifests.manifest(2, "q", 40, 40, 0),
         java.util.List.of(new dev.archiver.commit.OffsetReset("events", 0, 150, 40))));
+    engine.log.commit(dev.archiver.testing.Manifests.withSchema(
+        dev.archiver.testing.Manifests.manifest(3, "q", 40, 50, 0), java.util.Map.of("region", 4L, "client", 1L),
+        java.util.Optional.of(dev.archiver.commit.ArchiveSchema.of("id STRING,_extra STRING"))));
+    engine.log.commit(dev.archiver.testing.Manifests.withSchema(
+        dev.archiver.testing.Manifests.manifest(4, "q", 50, 52, 0), java.util.Map.of("region", 2L),
+        java.util.Optional.of(dev.archiver.commit.ArchiveSchema.of("id STRING,_extra STRING"))));
     String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
     assertThat(cli.execute(status)).isZero();
-    assertThat(out()).contains("committed batches:   3 (last: batch 2", "records archived:    148",
-        "records quarantined: 2", "events-0 [40, 40)",
+    assertThat(out()).contains("committed batches:   5 (last: batch 4", "records archived:    160",
+        "unknown fields:      client (1 records), region (6 records); see 'archiver schema suggest'",
+        "schema:              " + dev.archiver.commit.ArchiveSchema.fingerprint("id STRING,_extra STRING")
+            + " id STRING,_extra STRING",
+        "records quarantined: 2", "events-0 [50, 52)",
         "DATA LOSS:           30 records deleted in Kafka (retention, or a deletion) before they were archived, in"
             + " batches 1: events-0 [100, 130)",
         "DATA LOSS:           events-0 went back from offset 150 to 40 before batch 2 (topic recreated or"
@@ -153,6 +165,23 @@ class ArchiverCliTest {
         "--dry-run"})).isZero();
     assertThat(out()).contains("compact: 0 partition(s) to compact (dry run)");
     assertThat(engine.compactions.sequences()).isEmpty();
+  }
+
+  @Test
+  void schemaSuggestTypesTheUnknownFieldsFromSampledExtras() {
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(0, "q", 0, 10, 0));
+    engine.log.commit(dev.archiver.testing.Manifests.withSchema(
+        dev.archiver.testing.Manifests.manifest(1, "q", 10, 20, 0), java.util.Map.of("region", 3L, "retries", 3L),
+        java.util.Optional.of(dev.archiver.commit.ArchiveSchema.of("id STRING,ts TIMESTAMP,_extra STRING"))));
+    engine.extras.add("{\"region\":\"eu\",\"retries\":2}");
+    assertThat(cli.execute(new String[] {"schema", "suggest", "--output", "/tmp/a"})).isZero();
+    assertThat(out()).contains("-- unknown fields in /tmp/a (records): region (3), retries (3)",
+        "-- types from 1 sampled _extra values", "region STRING, retries BIGINT",
+        "id STRING,ts TIMESTAMP, region STRING, retries BIGINT");
+    assertThat(engine.sampledFiles).as("only the files of batches that had unknown fields")
+        .containsExactly("file:/archive/event_date=2026-11-25/part-00000000000000000001-00000.c000.snappy.parquet");
+    assertThat(cli.execute(new String[] {"schema", "--output", "/tmp/a"})).isEqualTo(2);
+    assertThat(err()).contains("'schema suggest'");
   }
 
   @Test

@@ -32,6 +32,16 @@ final class FakeEngine implements ArchiverEngine {
     throw new UnsupportedOperationException("not in CLI unit tests");
   }
 
+  /** What {@link #sampleExtra} returns. */
+  final List<String> extras = new java.util.ArrayList<>();
+  final List<String> sampledFiles = new java.util.ArrayList<>();
+
+  @Override
+  public List<String> sampleExtra(List<String> fileUris, int limit, Map<String, String> storageConf) {
+    sampledFiles.addAll(fileUris);
+    return extras.subList(0, Math.min(limit, extras.size()));
+  }
+
   @Override
   public CommitLog commitLog(String outputPath, Map<String, String> storageConf) {
     return log;

@@ -7,6 +7,7 @@ import dev.archiver.InvalidInputException;
 import dev.archiver.testing.Manifests;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -53,5 +54,28 @@ class ManifestCodecTest {
         ok.offsets(), 10, 9, 2, ok.files(), ok.quarantineFiles(), ok.eventTime(), ok.partitions(), ok.intake(),
         List.of()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numRecords 10 != numArchived 9");
+  }
+
+  @Test
+  void recordsUnknownFieldsSortedAndTheSchemaItWrote() {
+    CommitManifest m = Manifests.withSchema(Manifests.manifest(1, "q", 0, 10, 0),
+        Map.of("zeta", 2L, "alpha", 7L), Optional.of(ArchiveSchema.of("id STRING,ts TIMESTAMP,_extra STRING")));
+    String json = new String(codec.encode(m), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"unknownFields\" : {\n    \"alpha\" : 7,\n    \"zeta\" : 2\n  }")
+        .contains("\"schema\" : {\n    \"fingerprint\" : \"" + ArchiveSchema.fingerprint(
+            "id STRING,ts TIMESTAMP,_extra STRING") + "\",\n    \"ddl\" : \"id STRING,ts TIMESTAMP,_extra STRING\"");
+    assertThat(codec.decode(codec.encode(m), "m.json")).isEqualTo(m);
+    assertThat(ArchiveSchema.fingerprint("id STRING")).hasSize(16)
+        .isNotEqualTo(ArchiveSchema.fingerprint("id STRING,v INT"));
+  }
+
+  @Test
+  void omitsNoUnknownFieldsAndReadsManifestsWrittenBeforeThem() {
+    CommitManifest old = Manifests.manifest(1, "q", 0, 10, 0);
+    String json = new String(codec.encode(old), StandardCharsets.UTF_8);
+    assertThat(json).doesNotContain("unknownFields").doesNotContain("\"schema\"");
+    CommitManifest read = codec.decode(json.getBytes(StandardCharsets.UTF_8), "m.json");
+    assertThat(read.unknownFields()).isEmpty();
+    assertThat(read.schema()).isEmpty();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.archiver.InvalidInputException;
 import dev.archiver.commit.CommitManifest;
+import dev.archiver.commit.ArchiveSchema;
 import dev.archiver.commit.DataFile;
 import dev.archiver.testing.InMemoryCommitLog;
 import dev.archiver.testing.InMemoryCompactionLog;
@@ -34,11 +35,13 @@ class CompactorTest {
   private static final class FakeRewriter implements Compactor.Rewriter {
     final Map<String, Long> files = new HashMap<>();
     final Set<String> deleted = new HashSet<>();
+    final List<List<DataFile>> groups = new java.util.ArrayList<>();
     boolean dropARow;
     Runnable afterWrite = () -> { };
 
     @Override
     public Compactor.Rewritten rewrite(String archiveRoot, List<DataFile> inputs, String newPath) {
+      groups.add(List.copyOf(inputs));
       Fingerprint read = Fingerprint.EMPTY;
       for (DataFile f : inputs) {
         for (long i = 0; i < f.rows(); i++) {
@@ -75,6 +78,11 @@ class CompactorTest {
 
   private void batch(long id, String... paths) {
     batches.commit(Manifests.listing(id, A, A + "/_quarantine", List.of(paths), List.of()));
+  }
+
+  private void batch(long id, ArchiveSchema schema, String... paths) {
+    batches.commit(Manifests.withSchema(Manifests.listing(id, A, A + "/_quarantine", List.of(paths), List.of()),
+        java.util.Map.of(), java.util.Optional.of(schema)));
   }
 
   @Test
@@ -118,6 +126,28 @@ class CompactorTest {
     assertThat(compactor().run(request(100)).plans()).as("files of the target size are not small")
         .flatExtracting(Compactor.PartitionPlan::groups).flatExtracting(g -> g).extracting(DataFile::path)
         .doesNotContain("event_date=2026-11-25/e").isNotEmpty();
+  }
+
+  @Test
+  void filesOfTwoSchemasArePackedApartAndTheNewFilesKeepTheirSchema() {
+    ArchiveSchema before = ArchiveSchema.of("id STRING");
+    ArchiveSchema after = ArchiveSchema.of("id STRING,_extra STRING");
+    batch(0, before, "event_date=2026-11-25/a", "event_date=2026-11-25/b");
+    batch(1, after, "event_date=2026-11-25/c", "event_date=2026-11-25/d");
+    batch(2, before, "event_date=2026-11-25/e");
+
+    List<CompactionManifest> committed = compactor().run(request(1000)).committed();
+
+    assertThat(committed).as("a compaction per schema: a Parquet file has one schema").hasSize(2)
+        .allSatisfy(c -> assertThat(c.files()).hasSize(1));
+    assertThat(committed).flatExtracting(CompactionManifest::replaced).extracting(DataFile::path)
+        .containsExactlyInAnyOrder("event_date=2026-11-25/a", "event_date=2026-11-25/b", "event_date=2026-11-25/c",
+            "event_date=2026-11-25/d", "event_date=2026-11-25/e");
+    LiveFiles live = LiveFiles.of(batches.all(), compactions.all());
+    assertThat(live.live().keySet().stream().map(live::schemaOf))
+        .containsExactlyInAnyOrder(before.fingerprint(), after.fingerprint());
+    assertThat(rewriter.groups).as("a group never mixes schemas").allSatisfy(g ->
+        assertThat(g.stream().map(f -> f.path().endsWith("c") || f.path().endsWith("d")).distinct()).hasSize(1));
   }
 
   @Test

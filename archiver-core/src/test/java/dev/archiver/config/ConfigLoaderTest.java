@@ -136,6 +136,22 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void unknownFieldsAreKeptByDefaultAndTheChoiceIsChecked() {
+    Map<String, String> m = minimal();
+    ArchiverConfig c = ConfigLoader.fromMap(m);
+    assertThat(c.schema().unknownFields()).isEqualTo(ArchiverConfig.UnknownFields.KEEP);
+    assertThat(c.schema().allowIncompatibleChange()).isFalse();
+    m.put("schema.unknown-fields", "Quarantine");
+    m.put("schema.allow-incompatible-change", "true");
+    c = ConfigLoader.fromMap(m);
+    assertThat(c.schema().unknownFields()).isEqualTo(ArchiverConfig.UnknownFields.QUARANTINE);
+    assertThat(c.schema().allowIncompatibleChange()).isTrue();
+    m.put("schema.unknown-fields", "ignore");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("schema.unknown-fields: 'ignore' is not one of keep, drop, quarantine");
+  }
+
+  @Test
   void adaptiveLimitsMustNest() {
     Map<String, String> m = minimal();
     m.put("backpressure.policy", "adaptive");

@@ -36,4 +36,21 @@ class EventGeneratorTest {
     }).count();
     assertThat(malformed).isBetween(1_700L, 2_300L);
   }
+
+  @Test
+  void theSecondVersionAddsFieldsTheFirstSchemaDoesNotDeclare() throws Exception {
+    EventGenerator g = new EventGenerator(7, 0, java.time.Instant.parse("2026-11-25T00:00:00Z"));
+    com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.JsonNode v1 = mapper.readTree(g.next(0, 0).value());
+    com.fasterxml.jackson.databind.JsonNode v2 = mapper.readTree(g.next(1, 1, true).value());
+    java.util.List<String> v1Fields = new java.util.ArrayList<>();
+    v1.fieldNames().forEachRemaining(v1Fields::add);
+    java.util.List<String> v2Fields = new java.util.ArrayList<>();
+    v2.fieldNames().forEachRemaining(v2Fields::add);
+    assertThat(v2Fields).containsAll(v1Fields).contains("region", "retry_count", "client").hasSize(
+        v1Fields.size() + 3);
+    assertThat(v2.get("client").get("os").asText()).isIn("ios", "android", "web");
+    assertThat(EventGenerator.SCHEMA_DDL_V2).startsWith(EventGenerator.SCHEMA_DDL)
+        .contains("region STRING", "retry_count BIGINT", "client STRUCT<os: STRING, version: STRING>");
+  }
 }

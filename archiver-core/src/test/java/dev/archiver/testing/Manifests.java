@@ -1,5 +1,6 @@
 package dev.archiver.testing;
 
+import dev.archiver.commit.ArchiveSchema;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.DataFile;
 import dev.archiver.commit.EventTimeRange;
@@ -52,5 +53,14 @@ public final class Manifests {
     return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
         m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
         m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), lost, m.offsetResets(), m.writerEpoch());
+  }
+
+  /** The same manifest with unknown-field counts and the schema its files were written with. */
+  public static CommitManifest withSchema(CommitManifest m, Map<String, Long> unknownFields,
+      Optional<ArchiveSchema> schema) {
+    return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
+        m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
+        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), m.dataLoss(), m.offsetResets(),
+        m.writerEpoch(), unknownFields, schema);
   }
 }

@@ -1,5 +1,6 @@
 package dev.archiver.spark;
 
+import dev.archiver.RetriableException;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.compaction.CompactionLog;
 import dev.archiver.compaction.Compactor;
@@ -15,6 +16,8 @@ import dev.archiver.vacuum.ArchiveStorage;
 import dev.archiver.spark.job.ArchiveJob;
 import dev.archiver.spark.parse.RecordParser;
 import dev.archiver.spark.source.KafkaSource;
+import dev.archiver.vacuum.ArchiveStorage;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +25,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.util.ShutdownHookManager;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.api.ReadSupport;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -77,6 +87,40 @@ public final class SparkArchiverEngine implements ArchiverEngine {
   @Override
   public CommitLog commitLog(String outputPath, Map<String, String> storageConf) {
     return new HadoopCommitLog(outputPath, hadoopConf(storageConf));
+  }
+
+  @Override
+  public List<String> sampleExtra(List<String> fileUris, int limit, Map<String, String> storageConf) {
+    Configuration conf = hadoopConf(storageConf);
+    // Only the column read: Parquet skips the others' pages.
+    conf.set(ReadSupport.PARQUET_READ_SCHEMA, "message archive { optional binary " + RecordParser.EXTRA
+        + " (STRING); }");
+    List<String> sample = new ArrayList<>();
+    for (String uri : fileUris) {
+      if (sample.size() >= limit) {
+        break;
+      }
+      Path path = new Path(uri);
+      try {
+        try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
+          if (!footer.getFileMetaData().getSchema().containsField(RecordParser.EXTRA)) {
+            continue; // written with schema.unknown-fields other than keep
+          }
+        }
+        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), path).withConf(conf)
+            .build()) {
+          for (Group row = reader.read(); row != null && sample.size() < limit; row = reader.read()) {
+            if (row.getFieldRepetitionCount(RecordParser.EXTRA) > 0) {
+              sample.add(row.getString(RecordParser.EXTRA, 0));
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new RetriableException("cannot read " + uri + " for a sample of " + RecordParser.EXTRA + ": "
+            + e.getMessage(), e);
+      }
+    }
+    return sample;
   }
 
   @Override

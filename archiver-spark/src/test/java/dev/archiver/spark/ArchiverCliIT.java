@@ -47,6 +47,31 @@ class ArchiverCliIT extends SparkIT {
   }
 
   @Test
+  void unknownFieldsAreListedAndSuggestedAndASchemaChangeIsRefusedUnlessAllowed(LocalKafka kafka) {
+    String topic = "cli-v2-" + UUID.randomUUID();
+    String output = dir.resolve("archive").toString();
+    assertThat(cli.execute(new String[] {"datagen", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic,
+        "--events", "400", "--second-version-at", "100"})).as(cli.err()).isZero();
+    String[] source = {"--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic, "--output", output,
+        "--event-time-column", "event_time"};
+    assertThat(cli.execute(concat(new String[] {"run"}, concat(source, "--schema", EventGenerator.SCHEMA_DDL))))
+        .as(cli.err()).isZero();
+    assertThat(cli.execute(concat(new String[] {"status", "--no-lag", "--schema", EventGenerator.SCHEMA_DDL},
+        source))).as(cli.err()).isZero();
+    assertThat(cli.out()).contains("unknown fields:      client (300 records), region (300 records), retry_count"
+        + " (300 records)");
+    assertThat(cli.execute(new String[] {"schema", "suggest", "--output", output})).as(cli.err()).isZero();
+    assertThat(cli.out()).contains("region STRING, retry_count BIGINT, client STRUCT<os: STRING, version: STRING>");
+
+    String withoutMessage = EventGenerator.SCHEMA_DDL.replace(", message STRING", "");
+    assertThat(cli.execute(concat(new String[] {"run"}, concat(source, "--schema", withoutMessage)))).isEqualTo(2);
+    assertThat(cli.err()).contains("schema.ddl: column 'message' (STRING) is removed since batch",
+        "--allow-schema-change");
+    assertThat(cli.execute(concat(new String[] {"run"}, concat(source, "--schema", withoutMessage,
+        "--allow-schema-change")))).as(cli.err()).isZero();
+  }
+
+  @Test
   void vacuumDeletesOnlyOldFilesNoManifestLists(LocalKafka kafka) throws Exception {
     String topic = "vacuum-" + UUID.randomUUID();
     Path output = dir.resolve("archive");

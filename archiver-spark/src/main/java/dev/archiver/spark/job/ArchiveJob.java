@@ -9,7 +9,10 @@ import dev.archiver.backpressure.IntakeDecision;
 import dev.archiver.commit.BatchCommitter;
 import dev.archiver.commit.BatchRetry;
 import dev.archiver.commit.CommitLog;
+import dev.archiver.commit.CommitManifest;
 import dev.archiver.config.ArchiverConfig;
+import dev.archiver.config.ConfigError;
+import dev.archiver.config.ConfigException;
 import dev.archiver.kafka.KafkaPreflight;
 import dev.archiver.lease.LeaseLostException;
 import dev.archiver.listener.CommitListener;
@@ -17,21 +20,22 @@ import dev.archiver.metrics.HeapSampler;
 import dev.archiver.metrics.MetricsReporter;
 import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
-import dev.archiver.vacuum.QuarantineClaims;
 import dev.archiver.spark.checkpoint.OffsetLog;
 import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.commit.HadoopCommitLog;
 import dev.archiver.spark.parse.RecordParser;
+import dev.archiver.spark.parse.SchemaChange;
 import dev.archiver.spark.sink.DirectWriteCommitProtocol;
 import dev.archiver.spark.sink.ParquetArchiveSink;
 import dev.archiver.spark.source.KafkaSource;
+import dev.archiver.vacuum.QuarantineClaims;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
@@ -102,8 +106,14 @@ public final class ArchiveJob implements AutoCloseable {
     QuarantineClaims.claim(new HadoopArchiveStorage(hadoopConf), config.output().quarantine(), config.output().path());
     RecordParser parser = RecordParser.of(config.schema());
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
+    Optional<CommitManifest> last = log.latest();
+    // A schema.ddl that drops or retypes a column the archive has stops the job before it writes a file.
+    List<ConfigError> schemaChanges = SchemaChange.check(config.schema(), last);
+    if (!schemaChanges.isEmpty()) {
+      throw new ConfigException(schemaChanges);
+    }
     // A wrong password or a recreated topic stops the job here, naming the setting, instead of after Spark's retries.
-    KafkaPreflight.check(config.source(), log.latest());
+    KafkaPreflight.check(config.source(), last);
     if (lease == null) {
       // One driver per output, decided before the query writes anything.
       lease = HeldLease.acquire(config, hadoopConf, this::leaseLost);

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.rdd.RDD;
@@ -53,6 +54,8 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
   static final String MALFORMED = "malformed JSON or a field that does not match schema.ddl";
   static final String MISSING = "missing required field(s): ";
   static final String OUT_OF_BOUNDS = "event time outside schema.event-time-bounds: ";
+  static final String UNKNOWN = "field(s) not in schema.ddl (schema.unknown-fields: quarantine): ";
+  static final String EXTRA = "_extra";
 
   /**
    * The event times a batch accepts, in Spark's microseconds, and where the event time is: the ordinal of the
@@ -86,30 +89,35 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
   private final String timeZone;
   private final List<String> required;
   private final Bounds bounds;
+  private final ArchiverConfig.UnknownFields unknownFields;
 
   private JsonValues(StructType schema, String corruptColumn, Map<String, String> options, String timeZone,
-      List<String> required, Optional<Bounds> bounds) {
+      List<String> required, Optional<Bounds> bounds, ArchiverConfig.UnknownFields unknownFields) {
     this.schema = schema;
     this.corruptColumn = corruptColumn;
     this.options = new TreeMap<>(options);
     this.timeZone = timeZone;
     this.required = List.copyOf(required);
     this.bounds = bounds.orElse(null);
+    this.unknownFields = unknownFields;
   }
 
   /**
    * Kafka's rows in; lineage ({@code _kafka_*}), the value's size in bytes ({@code _value_bytes}, 0 for a null
    * value), the parsed struct ({@value #PARSED}, its corrupt-record column last; null for a null value or one that is
-   * not a JSON object), and for a record that failed, why ({@code _error}) and its value ({@code _raw_value}).
+   * not a JSON object), for a record that failed, why ({@code _error}) and its value ({@code _raw_value}), and for a
+   * good record with fields the schema does not declare, those fields as a JSON object ({@value #EXTRA}; only with
+   * {@code keep}: with {@code quarantine} such a record fails, with {@code drop} they are not looked for).
    * Deciding here, once per record, spares the plan a copy of every good record's raw value.
    */
   static Dataset<Row> decode(Dataset<Row> kafka, StructType schemaWithCorrupt, String corruptColumn,
-      Map<String, String> options, List<String> required, Optional<Bounds> bounds) {
+      Map<String, String> options, List<String> required, Optional<Bounds> bounds,
+      ArchiverConfig.UnknownFields unknownFields) {
     SparkSession spark = kafka.sparkSession();
     RDD<InternalRow> rows = kafka.select(col("topic"), col("partition"), col("offset"), col("timestamp"),
         col("value")).queryExecution().toRdd();
     JsonValues parse = new JsonValues(schemaWithCorrupt, corruptColumn, options,
-        spark.sessionState().conf().sessionLocalTimeZone(), required, bounds);
+        spark.sessionState().conf().sessionLocalTimeZone(), required, bounds, unknownFields);
     StructType out = new StructType()
         .add("_kafka_topic", DataTypes.StringType)
         .add("_kafka_partition", DataTypes.IntegerType)
@@ -118,7 +126,8 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
         .add("_value_bytes", DataTypes.IntegerType)
         .add(PARSED, schemaWithCorrupt.asNullable())
         .add("_error", DataTypes.StringType)
-        .add("_raw_value", DataTypes.StringType);
+        .add("_raw_value", DataTypes.StringType)
+        .add(EXTRA, DataTypes.StringType);
     return spark.internalCreateDataFrame(rows.toJavaRDD().mapPartitions(parse).rdd(), out, false);
   }
 
@@ -135,6 +144,10 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
         schema.asNullable(), corruptColumn);
     int corrupt = schema.fieldIndex(corruptColumn);
     int[] requiredOrdinals = required.stream().mapToInt(schema::fieldIndex).toArray();
+    // The same factory (single quotes and all) as Spark's parser, so the scan accepts every value the parser did.
+    ExtraFields extraFields = unknownFields == ArchiverConfig.UnknownFields.DROP ? null
+        : new ExtraFields(Set.of(fields.fieldNames()), json.buildJsonFactory());
+    boolean quarantineUnknown = unknownFields == ArchiverConfig.UnknownFields.QUARANTINE;
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -155,10 +168,23 @@ final class JsonValues implements FlatMapFunction<Iterator<InternalRow>, Interna
         if (error == null && bounds != null) {
           error = bounds.check(row, parsed);
         }
+        UTF8String extra = null;
+        if (error == null && extraFields != null) {
+          try {
+            ExtraFields.Found found = extraFields.find(value);
+            if (found != null && quarantineUnknown) {
+              error = UNKNOWN + String.join(", ", found.names());
+            } else if (found != null) {
+              extra = UTF8String.fromBytes(found.json());
+            }
+          } catch (IOException | RuntimeException e) {
+            error = MALFORMED; // never seen: the value just parsed; quarantined with its raw value, not lost
+          }
+        }
         return new GenericInternalRow(new Object[] {row.getUTF8String(0).copy(), row.getInt(1), row.getLong(2),
             row.isNullAt(3) ? null : row.getLong(3), value == null ? 0 : value.length, parsed,
             error == null ? null : UTF8String.fromString(error),
-            error == null || value == null ? null : UTF8String.fromBytes(value)});
+            error == null || value == null ? null : UTF8String.fromBytes(value), extra});
       }
     };
   }

@@ -28,6 +28,14 @@ public final class RecordParser {
   public static final String VALUE_BYTES = "_value_bytes";
   public static final String EVENT_DATE = "event_date";
   public static final String EVENT_HOUR = "event_hour";
+  /**
+   * The record's top-level fields that the schema does not declare, as a JSON object, values exactly as sent; null
+   * when there are none. The archive's last column (after the lineage), so the columns files had before it keep
+   * their positions, and absent with {@code schema.unknown-fields} other than {@code keep}.
+   */
+  public static final String EXTRA = JsonValues.EXTRA;
+  /** How the error of a record quarantined for unknown fields starts; the field names follow, comma-separated. */
+  public static final String UNKNOWN_FIELDS_ERROR = JsonValues.UNKNOWN;
   public static final String QUARANTINE_RAW = "raw_value";
   public static final String QUARANTINE_ERROR = "error";
   public static final String QUARANTINE_BATCH = "_batch_id";
@@ -59,7 +67,7 @@ public final class RecordParser {
     List<String> names = List.of(schema.fieldNames());
     for (String name : names) {
       if (name.startsWith("_kafka_") || name.equals(EVENT_DATE) || name.equals(EVENT_HOUR) || name.equals(CORRUPT)
-          || name.equals(ERROR)) {
+          || name.equals(ERROR) || name.equals(EXTRA)) {
         errors.add(new ConfigError("schema.ddl", "field '" + name + "' clashes with a column the archiver adds;"
             + " rename it in the schema"));
       }
@@ -106,7 +114,8 @@ public final class RecordParser {
 
     Optional<JsonValues.Bounds> bounds = config.eventTimeBounds().flatMap(b -> batchTime.map(t ->
         JsonValues.Bounds.around(t, b, config.eventTimeColumn().map(withCorrupt::fieldIndex).orElse(-1))));
-    Dataset<Row> parsed = JsonValues.decode(kafka, withCorrupt, CORRUPT, options, config.requiredColumns(), bounds);
+    Dataset<Row> parsed = JsonValues.decode(kafka, withCorrupt, CORRUPT, options, config.requiredColumns(), bounds,
+        config.unknownFields());
 
     List<Column> out = new ArrayList<>();
     LINEAGE.forEach(c -> out.add(col(c)));
@@ -119,12 +128,13 @@ public final class RecordParser {
     out.add(col(ERROR));
     out.add(col(VALUE_BYTES));
     out.add(col(RAW_VALUE)); // only quarantined records keep their raw value
+    out.add(col(EXTRA));
     return parsed.select(out.toArray(Column[]::new));
   }
 
   /**
    * Every record, in the column order {@code RoutedParquetFormat} expects: the archive's columns (the schema's
-   * fields, then lineage), the quarantine's own ({@value #QUARANTINE_RAW}, {@value #QUARANTINE_ERROR},
+   * fields, then lineage, then {@value #EXTRA} when kept), the quarantine's own ({@value #QUARANTINE_RAW}, {@value #QUARANTINE_ERROR},
    * {@value #QUARANTINE_BATCH}: null for good records), then the partition columns. Quarantined records are
    * partitioned by their Kafka timestamp, which only decides their file's name.
    */
@@ -134,6 +144,9 @@ public final class RecordParser {
       out.add(parsed.col(quoted(f.name())));
     }
     LINEAGE.forEach(c -> out.add(col(c)));
+    if (keepsExtra()) {
+      out.add(col(EXTRA));
+    }
     out.add(col(RAW_VALUE).as(QUARANTINE_RAW));
     out.add(col(ERROR).as(QUARANTINE_ERROR));
     out.add(when(col(ERROR).isNotNull(), lit(batchId)).as(QUARANTINE_BATCH));
@@ -152,15 +165,37 @@ public final class RecordParser {
 
   /** How many leading columns of {@link #routed} the archive keeps. */
   public int archiveColumns() {
-    return schema.fields().length + LINEAGE.size();
+    return schema.fields().length + LINEAGE.size() + (keepsExtra() ? 1 : 0);
+  }
+
+  /** Whether records with unknown fields are quarantined ({@code schema.unknown-fields: quarantine}). */
+  public boolean quarantinesUnknown() {
+    return config.unknownFields() == ArchiverConfig.UnknownFields.QUARANTINE;
+  }
+
+  /**
+   * The archive files' data columns as DDL, as manifests record them: the schema's fields in order, then
+   * {@value #EXTRA} when kept (lineage and partition columns, in every file, are left out).
+   */
+  public String archiveDdl() {
+    StructType columns = keepsExtra() ? schema.add(EXTRA, DataTypes.StringType, true) : schema;
+    return columns.toDDL();
+  }
+
+  /** Whether the archive has the {@value #EXTRA} column ({@code schema.unknown-fields: keep}). */
+  public boolean keepsExtra() {
+    return config.unknownFields() == ArchiverConfig.UnknownFields.KEEP;
   }
 
   /** The columns of {@link #routed} a quarantine file keeps: lineage, raw value, error, batch id. */
   public List<Integer> quarantineColumns() {
     int fields = schema.fields().length;
     List<Integer> ordinals = new ArrayList<>();
-    for (int i = 0; i < LINEAGE.size() + 3; i++) {
+    for (int i = 0; i < LINEAGE.size(); i++) {
       ordinals.add(fields + i);
+    }
+    for (int i = 0; i < 3; i++) {
+      ordinals.add(archiveColumns() + i);
     }
     return ordinals;
   }

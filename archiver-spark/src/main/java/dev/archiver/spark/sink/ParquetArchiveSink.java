@@ -3,6 +3,7 @@ package dev.archiver.spark.sink;
 import static org.apache.spark.sql.functions.*;
 
 import dev.archiver.RetriableException;
+import dev.archiver.commit.ArchiveSchema;
 import dev.archiver.commit.BatchContext;
 import dev.archiver.commit.DataFile;
 import dev.archiver.commit.EventTimeRange;
@@ -22,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -30,12 +32,15 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 
 /**
@@ -77,8 +82,10 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
       Optional<EventTimeRange> eventTime = Optional.ofNullable((Timestamp) counts.get("min_time"))
           .map(min -> new EventTimeRange(instant(min), instant((Timestamp) counts.get("max_time"))));
       long inputBytes = counts.get("input_bytes") == null ? 0 : ((Number) counts.get("input_bytes")).longValue();
+      Map<String, Long> unknownFields = unknownFields(kafka.sparkSession(), roots, files);
       return new WrittenBatch(roots.archive(), roots.quarantine(), archived, quarantined, inputBytes, files.archive(),
-          files.quarantine(), eventTime, partitions(files.archive()));
+          files.quarantine(), eventTime, partitions(files.archive()), unknownFields,
+          Optional.of(ArchiveSchema.of(parser.archiveDdl())));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableException("interrupted while writing batch " + context.batchId(), e);
@@ -89,8 +96,39 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   private record Roots(String archive, String quarantine) {
   }
 
-  /** The files one write committed, relative to their roots. */
-  private record Committed(List<DataFile> archive, List<DataFile> quarantine) {
+  /**
+   * The files one write committed, relative to their roots; {@code withExtra} those archive files whose footer
+   * says some record has {@code _extra} (or does not say).
+   */
+  private record Committed(List<DataFile> archive, List<DataFile> quarantine, List<String> withExtra) {
+  }
+
+  /**
+   * The unknown fields of the batch, name to records, counted from the committed files rather than while writing:
+   * a task attempt that failed or lost a speculation race wrote files no manifest lists, and its records must not
+   * count. A batch without unknown fields costs nothing more than the footers already read; one with them, a read
+   * of the {@code _extra} column of the files that have some (or of the quarantine's errors, with
+   * {@code quarantine}).
+   */
+  private Map<String, Long> unknownFields(SparkSession spark, Roots roots, Committed files) {
+    Dataset<Row> names;
+    if (parser.keepsExtra() && !files.withExtra().isEmpty()) {
+      names = spark.read().parquet(files.withExtra().toArray(String[]::new))
+          .where(col(RecordParser.EXTRA).isNotNull())
+          .select(explode(array_distinct(json_object_keys(col(RecordParser.EXTRA)))).as("name"));
+    } else if (parser.quarantinesUnknown() && !files.quarantine().isEmpty()) {
+      String prefix = RecordParser.UNKNOWN_FIELDS_ERROR;
+      names = spark.read().parquet(files.quarantine().stream().map(f -> roots.quarantine() + "/" + f.path())
+              .toArray(String[]::new))
+          .where(col(RecordParser.QUARANTINE_ERROR).startsWith(prefix))
+          .select(explode(array_distinct(split(substring(col(RecordParser.QUARANTINE_ERROR), prefix.length() + 1,
+              Integer.MAX_VALUE), ", "))).as("name"));
+    } else {
+      return Map.of();
+    }
+    Map<String, Long> counts = new TreeMap<>();
+    names.groupBy("name").count().collectAsList().forEach(r -> counts.put(r.getString(0), r.getLong(1)));
+    return counts;
   }
 
   /** One pass over the batch; the files it committed. */
@@ -125,6 +163,7 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
       String quarantine = roots.quarantine() + "/";
       List<DataFile> archived = new ArrayList<>();
       List<DataFile> quarantined = new ArrayList<>();
+      List<String> withExtra = new ArrayList<>();
       for (String line : text.split("\n")) {
         if (line.isBlank()) {
           continue;
@@ -134,13 +173,16 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
         boolean inQuarantine = parts[1].startsWith(quarantine);
         String root = inQuarantine ? quarantine : archive;
         String relative = parts[1].startsWith(root) ? parts[1].substring(root.length()) : parts[1];
-        (inQuarantine ? quarantined : archived).add(new DataFile(relative,
-            checkedRows(new Path(parts[1]), Long.parseLong(parts[0]), batchId), Long.parseLong(parts[0])));
+        Footer footer = checkedFooter(new Path(parts[1]), Long.parseLong(parts[0]), batchId);
+        (inQuarantine ? quarantined : archived).add(new DataFile(relative, footer.rows(), Long.parseLong(parts[0])));
+        if (!inQuarantine && footer.hasExtra()) {
+          withExtra.add(parts[1]);
+        }
       }
       fs.delete(receipt, false);
       archived.sort(Comparator.comparing(DataFile::path));
       quarantined.sort(Comparator.comparing(DataFile::path));
-      return new Committed(List.copyOf(archived), List.copyOf(quarantined));
+      return new Committed(List.copyOf(archived), List.copyOf(quarantined), List.copyOf(withExtra));
     } catch (IOException e) {
       throw new RetriableException("cannot read the write receipt " + receipt + ": " + e.getMessage(), e);
     }
@@ -151,7 +193,7 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
    * the task saw: a file deleted or replaced since (by a stray attempt, a person, a lifecycle rule) fails the batch,
    * whose retry writes new files, instead of committing a manifest that lists it.
    */
-  private long checkedRows(Path file, long reportedBytes, long batchId) throws IOException {
+  private Footer checkedFooter(Path file, long reportedBytes, long batchId) throws IOException {
     FileSystem fs = file.getFileSystem(hadoopConf);
     FileStatus status;
     try {
@@ -165,8 +207,29 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
           + " task committed " + reportedBytes + "; another writer replaced it. Not committing the batch", null);
     }
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(status, hadoopConf))) {
-      return reader.getFooter().getBlocks().stream().mapToLong(BlockMetaData::getRowCount).sum();
+      long rows = 0;
+      boolean extra = false;
+      for (BlockMetaData block : reader.getFooter().getBlocks()) {
+        rows += block.getRowCount();
+        extra |= parser.keepsExtra() && hasExtra(block);
+      }
+      return new Footer(rows, extra);
     }
+  }
+
+  /** A file's rows, and whether a record of it may have unknown fields. */
+  private record Footer(long rows, boolean hasExtra) {
+  }
+
+  /** Whether the row group may hold a non-null {@code _extra}: not when its statistics count only nulls. */
+  private static boolean hasExtra(BlockMetaData block) {
+    for (ColumnChunkMetaData column : block.getColumns()) {
+      if (column.getPath().toDotString().equals(RecordParser.EXTRA)) {
+        Statistics<?> stats = column.getStatistics();
+        return stats == null || !stats.isNumNullsSet() || stats.getNumNulls() < block.getRowCount();
+      }
+    }
+    return true; // no statistics for the column: look
   }
 
   /**

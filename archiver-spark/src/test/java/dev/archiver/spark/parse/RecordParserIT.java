@@ -60,6 +60,9 @@ class RecordParserIT extends SparkIT {
     assertThat(b.<String>getAs("_error")).isNull();
     assertThat(b.<Timestamp>getAs("ts").toInstant()).as("offsets honoured").isEqualTo(Instant.parse("2026-11-25T10:00:00Z"));
     assertThat(b.<Integer>getAs("n")).isNull();
+    assertThat(b.<String>getAs("_extra")).as("fields the schema does not name are kept, exactly")
+        .isEqualTo("{\"extra\":\"ignored\",\"note\":\"naïve ✓\"}");
+    assertThat(a.<String>getAs("_extra")).as("none unknown: null").isNull();
 
     assertThat(rows.get(2L).<String>getAs("_error")).contains("does not match schema.ddl");
     assertThat(rows.get(2L).<String>getAs("_raw_value")).contains("\"seven\"");
@@ -175,6 +178,34 @@ class RecordParserIT extends SparkIT {
     assertThat(parsed.get(4L).<String>getAs("_raw_value")).contains("year-1");
   }
 
+  @Test
+  void unknownFieldsAreKeptDroppedOrQuarantinedAsConfigured() {
+    String value = "{\"id\":\"a\",\"ts\":\"2026-11-25T10:00:00Z\",\"price\":1.50,\"v2\":{\"k\":[1]}}";
+    String known = "{\"id\":\"b\",\"ts\":\"2026-11-25T10:00:00Z\"}";
+    Map<ArchiverConfig.UnknownFields, Map<Long, Row>> byMode = new java.util.EnumMap<>(
+        ArchiverConfig.UnknownFields.class);
+    for (ArchiverConfig.UnknownFields mode : ArchiverConfig.UnknownFields.values()) {
+      RecordParser p = RecordParser.of(new ArchiverConfig.Schema("id STRING, ts TIMESTAMP", Optional.of("ts"),
+          List.of("id"), Optional.empty(), Optional.empty(), mode, false));
+      byMode.put(mode, parseBytes(p, List.of(value.getBytes(StandardCharsets.UTF_8),
+          known.getBytes(StandardCharsets.UTF_8))));
+    }
+    Row kept = byMode.get(ArchiverConfig.UnknownFields.KEEP).get(0L);
+    assertThat(kept.<String>getAs("_error")).isNull();
+    assertThat(kept.<String>getAs("_extra")).isEqualTo("{\"price\":1.50,\"v2\":{\"k\":[1]}}");
+
+    Row dropped = byMode.get(ArchiverConfig.UnknownFields.DROP).get(0L);
+    assertThat(dropped.<String>getAs("_error")).isNull();
+    assertThat(dropped.<String>getAs("_extra")).as("drop: not looked for").isNull();
+
+    Row quarantined = byMode.get(ArchiverConfig.UnknownFields.QUARANTINE).get(0L);
+    assertThat(quarantined.<String>getAs("_error"))
+        .isEqualTo("field(s) not in schema.ddl (schema.unknown-fields: quarantine): price, v2");
+    assertThat(quarantined.<String>getAs("_raw_value")).isEqualTo(value);
+    assertThat(byMode.get(ArchiverConfig.UnknownFields.QUARANTINE).get(1L).<String>getAs("_error"))
+        .as("a record without unknown fields is archived").isNull();
+  }
+
   private Map<Long, Row> parse(String... values) {
     List<byte[]> bytes = new ArrayList<>();
     for (String v : values) {
@@ -184,6 +215,10 @@ class RecordParserIT extends SparkIT {
   }
 
   private Map<Long, Row> parseBytes(List<byte[]> values) {
+    return parseBytes(parser, values);
+  }
+
+  private Map<Long, Row> parseBytes(RecordParser parser, List<byte[]> values) {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < values.size(); i++) {
       rows.add(RowFactory.create(null, values.get(i), "t", 3, (long) i, KAFKA_TIME, 0));

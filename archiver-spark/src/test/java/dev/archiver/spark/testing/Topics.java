@@ -24,6 +24,16 @@ public final class Topics {
         1, 0, events));
   }
 
+  /** Like {@link #produce}, events from {@code secondVersionAt} on of the second version (datagen's flag). */
+  public static DataGenerator.Result produce(String bootstrap, String topic, long events, long secondVersionAt,
+      long seed) {
+    try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
+      admin.createTopic(topic, 4);
+    }
+    return new DataGenerator(bootstrap, Map.of()).run(new DataGenerator.Plan(topic, events, 0, 0, -1, 1, 0, seed,
+        secondVersionAt));
+  }
+
   /** The end offset of each partition. */
   public static Map<Integer, Long> ends(String bootstrap, String topic) {
     try (KafkaAdmin admin = new KafkaAdmin(bootstrap, Map.of())) {
