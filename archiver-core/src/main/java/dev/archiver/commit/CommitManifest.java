@@ -2,9 +2,11 @@ package dev.archiver.commit;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The durable record of one committed batch, stored as {@code <output>/_archiver/manifests/<batchId:20 digits>.json}.
@@ -21,6 +23,9 @@ import java.util.Optional;
  * @param offsetResets partitions whose offsets went backwards before this batch (the topic was recreated or
  *     truncated); only with {@code source.fail-on-data-loss: false}, else the job fails
  * @param writerEpoch the writer lease epoch of the driver that published the manifest (one driver per output)
+ * @param latePartitions with {@code output.late-after}: each archive partition this batch wrote late events to (event
+ *     time older than the batch's time minus the horizon) and how many, sorted by partition; counted by the task
+ *     attempts that committed, so retries and speculative copies never count twice. Omitted when empty
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt,
@@ -28,7 +33,8 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     long numQuarantined, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
     List<String> partitions, Map<String, String> intake,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetRange> dataLoss,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetReset> offsetResets, Optional<Long> writerEpoch) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetReset> offsetResets, Optional<Long> writerEpoch,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> latePartitions) {
 
   public static final int FORMAT_VERSION = 1;
 
@@ -41,10 +47,29 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     dataLoss = dataLoss == null ? List.of() : List.copyOf(dataLoss);
     offsetResets = offsetResets == null ? List.of() : List.copyOf(offsetResets);
     writerEpoch = writerEpoch == null ? Optional.empty() : writerEpoch;
+    // Sorted, so the JSON lists partitions in order; absent in manifests written before the field existed.
+    latePartitions = latePartitions == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(latePartitions));
+    latePartitions.forEach((partition, rows) -> {
+      if (rows == null || rows <= 0) {
+        throw new IllegalArgumentException("manifest of batch " + batchId + ": late partition " + partition
+            + " has " + rows + " rows; list only partitions with late rows");
+      }
+    });
     if (numRecords != numArchived + numQuarantined) {
       throw new IllegalArgumentException("manifest of batch " + batchId + ": numRecords " + numRecords
           + " != numArchived " + numArchived + " + numQuarantined " + numQuarantined);
     }
+  }
+
+  /** A manifest without late partitions. */
+  public CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt, String archiveRoot,
+      String quarantineRoot, List<OffsetRange> offsets, long numRecords, long numArchived, long numQuarantined,
+      List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
+      List<String> partitions, Map<String, String> intake, List<OffsetRange> dataLoss,
+      List<OffsetReset> offsetResets, Optional<Long> writerEpoch) {
+    this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
+        numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, offsetResets, writerEpoch,
+        Map.of());
   }
 
   /** A manifest without offset resets and without a writer lease. */
@@ -53,7 +78,8 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
       List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
       List<String> partitions, Map<String, String> intake, List<OffsetRange> dataLoss) {
     this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
-        numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, List.of(), Optional.empty());
+        numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, List.of(), Optional.empty(),
+        Map.of());
   }
 
   /** The manifest's file name: the batch id zero-padded to 20 digits, so names sort in batch order. */
@@ -65,6 +91,11 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
   public long lostRecords() {
     return dataLoss.stream().mapToLong(OffsetRange::size).sum()
         + offsetResets.stream().mapToLong(OffsetReset::skipped).sum();
+  }
+
+  /** Archived rows whose event time was past the late horizon when this batch ran. */
+  public long lateRows() {
+    return latePartitions.values().stream().mapToLong(Long::longValue).sum();
   }
 
   public long archivedBytes() {

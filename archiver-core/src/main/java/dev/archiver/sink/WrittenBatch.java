@@ -3,19 +3,31 @@ package dev.archiver.sink;
 import dev.archiver.commit.DataFile;
 import dev.archiver.commit.EventTimeRange;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * What an {@link ArchiveSink} wrote for one batch, not yet committed.
  *
  * @param inputBytes bytes of the record values the batch read, for back-pressure and metrics
+ * @param latePartitions archive partitions holding late rows of this batch (past {@code output.late-after}), with
+ *     how many; counted from the committed task attempts only
  */
 public record WrittenBatch(String archiveRoot, String quarantineRoot, long numArchived, long numQuarantined,
     long inputBytes, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
-    List<String> partitions) {
+    List<String> partitions, Map<String, Long> latePartitions) {
   public WrittenBatch {
     files = List.copyOf(files);
     quarantineFiles = List.copyOf(quarantineFiles);
     partitions = List.copyOf(partitions);
+    latePartitions = Map.copyOf(latePartitions);
+  }
+
+  /** A batch without late rows (no horizon set, or none past it). */
+  public WrittenBatch(String archiveRoot, String quarantineRoot, long numArchived, long numQuarantined,
+      long inputBytes, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
+      List<String> partitions) {
+    this(archiveRoot, quarantineRoot, numArchived, numQuarantined, inputBytes, files, quarantineFiles, eventTime,
+        partitions, Map.of());
   }
 }

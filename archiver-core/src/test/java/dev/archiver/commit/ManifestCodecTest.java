@@ -7,6 +7,7 @@ import dev.archiver.InvalidInputException;
 import dev.archiver.testing.Manifests;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,23 @@ class ManifestCodecTest {
     assertThat(codec.decode(codec.encode(reset), "test")).isEqualTo(reset);
     assertThat(new String(codec.encode(reset), StandardCharsets.UTF_8)).contains("\"offsetResets\"",
         "\"fromOffset\" : 250", "\"toOffset\" : 40");
+  }
+
+  @Test
+  void latePartitionsAreWrittenSortedOnlyWhenThereAreAnyAndReadBack() {
+    CommitManifest plain = Manifests.manifest(7, "q-1", 100, 250, 3);
+    assertThat(new String(codec.encode(plain), StandardCharsets.UTF_8)).doesNotContain("latePartitions");
+    assertThat(plain.latePartitions()).isEmpty();
+
+    CommitManifest late = Manifests.withLate(plain, Map.of("event_date=2026-11-23", 5L, "event_date=2026-11-20", 2L));
+    String text = new String(codec.encode(late), StandardCharsets.UTF_8);
+    assertThat(text).contains("\"latePartitions\" : {\n    \"event_date=2026-11-20\" : 2,\n"
+        + "    \"event_date=2026-11-23\" : 5\n  }");
+    CommitManifest read = codec.decode(text.getBytes(StandardCharsets.UTF_8), "test");
+    assertThat(read).isEqualTo(late);
+    assertThat(read.lateRows()).isEqualTo(7);
+    assertThatThrownBy(() -> Manifests.withLate(plain, Map.of("event_date=2026-11-20", 0L)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("late partition event_date=2026-11-20");
   }
 
   @Test

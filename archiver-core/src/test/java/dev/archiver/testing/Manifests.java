@@ -44,13 +44,23 @@ public final class Manifests {
   public static CommitManifest withResets(CommitManifest m, List<OffsetReset> resets) {
     return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
         m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
-        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), m.dataLoss(), resets, m.writerEpoch());
+        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), m.dataLoss(), resets, m.writerEpoch(),
+        m.latePartitions());
   }
 
   /** The same manifest with offset ranges Kafka deleted before the batch read them. */
   public static CommitManifest withDataLoss(CommitManifest m, List<OffsetRange> lost) {
     return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
         m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
-        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), lost, m.offsetResets(), m.writerEpoch());
+        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), lost, m.offsetResets(), m.writerEpoch(),
+        m.latePartitions());
+  }
+
+  /** The same manifest with late rows in the given partitions (partition to rows). */
+  public static CommitManifest withLate(CommitManifest m, Map<String, Long> late) {
+    return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
+        m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
+        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), m.dataLoss(), m.offsetResets(),
+        m.writerEpoch(), late);
   }
 }
