@@ -28,6 +28,8 @@ public final class RecordParser {
   public static final String VALUE_BYTES = "_value_bytes";
   public static final String EVENT_DATE = "event_date";
   public static final String EVENT_HOUR = "event_hour";
+  /** Routed rows' flag of a late archived record (past {@code output.late-after}); never written to a file. */
+  public static final String LATE = "_late";
   public static final String QUARANTINE_RAW = "raw_value";
   public static final String QUARANTINE_ERROR = "error";
   public static final String QUARANTINE_BATCH = "_batch_id";
@@ -129,6 +131,15 @@ public final class RecordParser {
    * partitioned by their Kafka timestamp, which only decides their file's name.
    */
   public Dataset<Row> routed(Dataset<Row> parsed, boolean byHour, long batchId) {
+    return routed(parsed, byHour, batchId, Optional.empty());
+  }
+
+  /**
+   * {@link #routed(Dataset, boolean, long)} with, when {@code lateBefore} is set, a boolean column
+   * {@value #LATE} after the quarantine's columns ({@link #lateOrdinal()}): true for archived records whose event
+   * time (the one that partitions them) lies before it.
+   */
+  public Dataset<Row> routed(Dataset<Row> parsed, boolean byHour, long batchId, Optional<Instant> lateBefore) {
     List<Column> out = new ArrayList<>();
     for (StructField f : schema.fields()) {
       out.add(parsed.col(quoted(f.name())));
@@ -137,6 +148,8 @@ public final class RecordParser {
     out.add(col(RAW_VALUE).as(QUARANTINE_RAW));
     out.add(col(ERROR).as(QUARANTINE_ERROR));
     out.add(when(col(ERROR).isNotNull(), lit(batchId)).as(QUARANTINE_BATCH));
+    lateBefore.ifPresent(t -> out.add(col(ERROR).isNull()
+        .and(col(EVENT_TIME).lt(lit(java.sql.Timestamp.from(t)))).as(LATE)));
     // A date, not a formatted string: Spark names the folder event_date=yyyy-MM-dd all the same, and sorting and
     // deriving it per record is integer work instead of a DateTimeFormatter call (bench/RESULTS.md).
     // Quarantined records go by their Kafka timestamp: their event time may be absent, unparsable or absurd, and a
@@ -163,6 +176,11 @@ public final class RecordParser {
       ordinals.add(fields + i);
     }
     return ordinals;
+  }
+
+  /** The column of {@link #routed} with a late horizon that is true exactly for late archived records. */
+  public int lateOrdinal() {
+    return archiveColumns() + 3;
   }
 
   /** The column of {@link #routed} that is set exactly for quarantined records. */
