@@ -93,7 +93,8 @@ public final class BatchCommitter<B> {
         written.numArchived() + written.numQuarantined(), written.numArchived(), written.numQuarantined(),
         written.files(), written.quarantineFiles(), written.eventTime(), written.partitions(),
         context.intake().asMap(), context.dataLoss(), context.offsetResets(),
-        epoch.isPresent() ? Optional.of(epoch.getAsLong()) : Optional.empty(), written.latePartitions());
+        epoch.isPresent() ? Optional.of(epoch.getAsLong()) : Optional.empty(), written.latePartitions(),
+        written.lateBefore());
     lease.check();
     log.commit(manifest);
     // Listeners hear of the durable fact: the manifest as stored, read back.

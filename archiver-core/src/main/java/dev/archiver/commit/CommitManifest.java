@@ -26,6 +26,9 @@ import java.util.TreeMap;
  * @param latePartitions with {@code output.late-after}: each archive partition this batch wrote late events to (event
  *     time older than the batch's time minus the horizon) and how many, sorted by partition; counted by the task
  *     attempts that committed, so retries and speculative copies never count twice. Omitted when empty
+ * @param lateBefore with {@code output.late-after}: the horizon, the batch's time minus it; events before it were
+ *     late. Every archived event outside the late partitions is at or after it, which lets a reader narrow the batch's
+ *     event-time window to {@code [max(eventTime.min, lateBefore), eventTime.max]} plus the late partitions' windows
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt,
@@ -34,7 +37,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     List<String> partitions, Map<String, String> intake,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetRange> dataLoss,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetReset> offsetResets, Optional<Long> writerEpoch,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> latePartitions) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> latePartitions, Optional<Instant> lateBefore) {
 
   public static final int FORMAT_VERSION = 1;
 
@@ -49,6 +52,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     writerEpoch = writerEpoch == null ? Optional.empty() : writerEpoch;
     // Sorted, so the JSON lists partitions in order; absent in manifests written before the field existed.
     latePartitions = latePartitions == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(latePartitions));
+    lateBefore = lateBefore == null ? Optional.empty() : lateBefore;
     latePartitions.forEach((partition, rows) -> {
       if (rows == null || rows <= 0) {
         throw new IllegalArgumentException("manifest of batch " + batchId + ": late partition " + partition
@@ -69,7 +73,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
       List<OffsetReset> offsetResets, Optional<Long> writerEpoch) {
     this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
         numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, offsetResets, writerEpoch,
-        Map.of());
+        Map.of(), Optional.empty());
   }
 
   /** A manifest without offset resets and without a writer lease. */
@@ -79,7 +83,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
       List<String> partitions, Map<String, String> intake, List<OffsetRange> dataLoss) {
     this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
         numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, List.of(), Optional.empty(),
-        Map.of());
+        Map.of(), Optional.empty());
   }
 
   /** The manifest's file name: the batch id zero-padded to 20 digits, so names sort in batch order. */

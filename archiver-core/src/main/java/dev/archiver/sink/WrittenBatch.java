@@ -2,6 +2,7 @@ package dev.archiver.sink;
 
 import dev.archiver.commit.DataFile;
 import dev.archiver.commit.EventTimeRange;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,15 +13,19 @@ import java.util.Optional;
  * @param inputBytes bytes of the record values the batch read, for back-pressure and metrics
  * @param latePartitions archive partitions holding late rows of this batch (past {@code output.late-after}), with
  *     how many; counted from the committed task attempts only
+ * @param lateBefore the late horizon the batch was measured against; empty without {@code output.late-after}
  */
 public record WrittenBatch(String archiveRoot, String quarantineRoot, long numArchived, long numQuarantined,
     long inputBytes, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
-    List<String> partitions, Map<String, Long> latePartitions) {
+    List<String> partitions, Map<String, Long> latePartitions, Optional<Instant> lateBefore) {
   public WrittenBatch {
     files = List.copyOf(files);
     quarantineFiles = List.copyOf(quarantineFiles);
     partitions = List.copyOf(partitions);
     latePartitions = Map.copyOf(latePartitions);
+    if (!latePartitions.isEmpty() && lateBefore.isEmpty()) {
+      throw new IllegalArgumentException("late partitions " + latePartitions.keySet() + " without the horizon");
+    }
   }
 
   /** A batch without late rows (no horizon set, or none past it). */
@@ -28,6 +33,6 @@ public record WrittenBatch(String archiveRoot, String quarantineRoot, long numAr
       long inputBytes, List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
       List<String> partitions) {
     this(archiveRoot, quarantineRoot, numArchived, numQuarantined, inputBytes, files, quarantineFiles, eventTime,
-        partitions, Map.of());
+        partitions, Map.of(), Optional.empty());
   }
 }

@@ -57,14 +57,17 @@ class BatchCommitterTest {
   void publishesTheLatePartitionsTheSinkCountedAndRefusesMoreLateRowsThanArchived() {
     ArchiveSink<Long> late = (context, records) -> new WrittenBatch("file:/a", "file:/q", records, 0, 0,
         List.of(new DataFile("event_date=2026-11-20/f", records, 10)), List.of(), Optional.empty(),
-        List.of("event_date=2026-11-20"), Map.of("event_date=2026-11-20", records));
+        List.of("event_date=2026-11-20"), Map.of("event_date=2026-11-20", records),
+        Optional.of(Instant.parse("2026-11-23T07:00:00Z")));
     CommitManifest m = new BatchCommitter<>(late, log, List.of(), clock, WriterLease.NONE).commit(context(0, "q"), 4L);
     assertThat(m.latePartitions()).containsExactly(Map.entry("event_date=2026-11-20", 4L));
     assertThat(log.read(0).orElseThrow().latePartitions()).as("stored").containsEntry("event_date=2026-11-20", 4L);
+    assertThat(m.lateBefore()).contains(Instant.parse("2026-11-23T07:00:00Z"));
 
     ArchiveSink<Long> overcounted = (context, records) -> new WrittenBatch("file:/a", "file:/q", records, 0, 0,
         List.of(new DataFile("event_date=2026-11-20/f", records, 10)), List.of(), Optional.empty(),
-        List.of("event_date=2026-11-20"), Map.of("event_date=2026-11-20", records + 1));
+        List.of("event_date=2026-11-20"), Map.of("event_date=2026-11-20", records + 1),
+        Optional.of(Instant.parse("2026-11-23T07:00:00Z")));
     assertThatThrownBy(() -> new BatchCommitter<>(overcounted, log, List.of(), clock, WriterLease.NONE)
         .commit(context(1, "q"), 4L)).isInstanceOf(IllegalStateException.class).hasMessageContaining("5 late rows");
     assertThat(log.read(1)).as("nothing published").isEmpty();

@@ -81,7 +81,7 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
           .map(min -> new EventTimeRange(instant(min), instant((Timestamp) counts.get("max_time"))));
       long inputBytes = counts.get("input_bytes") == null ? 0 : ((Number) counts.get("input_bytes")).longValue();
       return new WrittenBatch(roots.archive(), roots.quarantine(), archived, quarantined, inputBytes, files.archive(),
-          files.quarantine(), eventTime, partitions(files.archive()), files.late());
+          files.quarantine(), eventTime, partitions(files.archive()), files.late(), lateBefore);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableException("interrupted while writing batch " + context.batchId(), e);
