@@ -9,7 +9,7 @@ import org.apache.spark.sql.execution.datasources.parquet.ParquetOutputWriter;
  * How many bytes a Spark Parquet writer's file holds so far: written row groups plus what is buffered for the next,
  * as Parquet's own {@code ParquetWriter.getDataSize()} counts it. Spark's {@code ParquetOutputWriter} keeps its
  * Parquet record writer private and that one keeps its size to itself, so this reaches them by reflection (Spark
- * 3.5, Parquet 1.13); {@code RoutedParquetFormatTest} fails if an upgrade moves them, rather than files silently
+ * 3.5, Parquet 1.13); {@code ParquetArchiveSinkIT} fails if an upgrade moves them, rather than files silently
  * never rolling.
  */
 final class ParquetDataSize {
