@@ -20,7 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Collectors;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -81,6 +84,11 @@ class ParquetArchiveSinkIT extends SparkIT {
     WrittenBatch replay = sink.write(context(0), kafka(values, 3));
     assertThat(replay.latePartitions()).as("a replay (new files, other splits) counts the same")
         .isEqualTo(first.latePartitions());
+
+    WrittenBatch retried = sink.write(context(0), failingFirstAttempt(kafka(values, 1), values.size() - 2));
+    assertThat(retried.latePartitions()).as("a task attempt that failed after counting its late rows adds nothing:"
+        + " only the attempt that commits reports them").isEqualTo(first.latePartitions());
+    assertThat(retried.numArchived()).isEqualTo(11);
 
     WrittenBatch noHorizon = sink(output(NO_TARGET, Optional.empty(), Optional.empty())).write(context(0),
         kafka(values, 4));
@@ -157,6 +165,30 @@ class ParquetArchiveSinkIT extends SparkIT {
           Timestamp.from(BATCH_TIME), 0));
     }
     return spark().createDataFrame(rows, KAFKA).repartition(splits);
+  }
+
+  /** The rows, through a map whose first attempt of each task fails after {@code after} rows (they were written). */
+  private static Dataset<Row> failingFirstAttempt(Dataset<Row> kafka, int after) {
+    return kafka.map(new FailFirstAttempt(after), Encoders.row(KAFKA));
+  }
+
+  /** Fails a task's first attempt after some rows; per task instance, as Spark deserializes one per task. */
+  private static final class FailFirstAttempt implements MapFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final int after;
+    private int seen;
+
+    FailFirstAttempt(int after) {
+      this.after = after;
+    }
+
+    @Override
+    public Row call(Row row) {
+      if (TaskContext.get().attemptNumber() == 0 && ++seen > after) {
+        throw new IllegalStateException("injected: the first attempt of this task fails after " + after + " rows");
+      }
+      return row;
+    }
   }
 
   private static String event(String id, String ts, String msg) {
