@@ -42,8 +42,10 @@ import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 /**
  * Writes a batch as Parquet: good records partitioned by event date (and hour) under the archive root, failed ones
  * under the quarantine root. One pass: Kafka is read once, each record is parsed, counted and routed to its file by
- * {@link RoutedParquetFormat}, with no cached copy of the batch and no shuffle, so memory is that of the open Parquet
- * writers whatever the batch size. Files go straight to their final names through {@link DirectWriteCommitProtocol}.
+ * {@link RoutedParquetFormat}, with no cached copy of the batch and no shuffle (unless
+ * {@code output.max-files-per-partition-per-batch} asks for one), so memory is that of the open Parquet writers
+ * whatever the batch size. Files go straight to their final names through {@link DirectWriteCommitProtocol}, rolling
+ * at {@code output.target-file-size}; with {@code output.late-after} each committed task reports its late rows.
  */
 public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   private final ArchiverConfig.Output output;
