@@ -212,6 +212,9 @@ def main():
         notes.append(f"- {r['name']}: {r['description']}; {r.get('records', 0):,} records")
         if "rounds" in r:
             notes.append(f"- {r['name']}: best of {len(r['rounds'])} rounds (records/s: {', '.join(r['rounds'])})")
+        if "batches" in r and r.get("files", (0, 0))[0]:
+            n, size = r["files"]
+            notes.append(f"- {r['name']}: {n / r['batches']:.1f} files per batch, {size / n / MiB:.2f} MiB per file")
         if "batches" in r:
             limits = ", ".join(f"{x:,}" for x in r["limits"][:10]) + (" ..." if len(r["limits"]) > 10 else "")
             notes.append(f"- {r['name']}: {r['batches']} batches, {r['batchSeconds']:.1f} s inside batches of "

@@ -17,9 +17,17 @@ QUERY_ID = "6d51e93b-3076-45fa-8f91-d0a19f1b095a"
 
 
 def manifest_doc(
-    batch_id: int, root: str, rows: int = 10, files: int = 1, minute: int | None = None, query_id: str = QUERY_ID
+    batch_id: int,
+    root: str,
+    rows: int = 10,
+    files: int = 1,
+    minute: int | None = None,
+    query_id: str = QUERY_ID,
+    late: dict[str, int] | None = None,
+    late_before: str | None = None,
 ) -> dict[str, Any]:
-    """A valid format-1 manifest; rows 0 means an empty batch (nothing archived, no eventTime)."""
+    """A valid format-1 manifest; rows 0 means an empty batch (nothing archived, no eventTime). late: the
+    latePartitions of a batch with output.late-after (its oldest partition's day becomes eventTime.min)."""
     minute = batch_id % 60 if minute is None else minute
     doc: dict[str, Any] = {
         "formatVersion": 1,
@@ -49,6 +57,12 @@ def manifest_doc(
             "min": f"2026-11-25T06:{minute:02d}:01.5Z",
             "max": f"2026-11-25T06:{minute:02d}:59.999999999Z",
         }
+    if late:
+        doc["latePartitions"] = late
+        doc["lateBefore"] = late_before or "2026-11-23T06:30:00Z"
+        oldest = min(late)[len("event_date=") :][:10]
+        doc["eventTime"]["min"] = f"{oldest}T03:00:00Z"
+        doc["partitions"] = sorted(set(doc["partitions"]) | {p.split("/")[0] for p in late})
     return doc
 
 

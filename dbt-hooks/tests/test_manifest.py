@@ -142,3 +142,38 @@ def test_uris_refuse_what_cannot_be_opened_here():
         uris.normalize(" ")
     with pytest.raises(ValueError, match="relative to its root"):
         uris.join("/a", "/b")
+
+
+def test_late_partitions_and_their_horizon_are_read_with_their_windows():
+    doc = manifest_doc(3, "file:/a", late={"event_date=2026-11-20": 2, "event_date=2026-11-19/event_hour=07": 1})
+    m = parse_manifest(json.dumps(doc), "m.json")
+    assert [(p.partition, p.rows) for p in m.late_partitions] == [
+        ("event_date=2026-11-19/event_hour=07", 1),
+        ("event_date=2026-11-20", 2),
+    ]
+    assert m.late_before == datetime(2026, 11, 23, 6, 30, tzinfo=timezone.utc)
+    assert m.late_partitions[0].window() == (
+        datetime(2026, 11, 19, 7, tzinfo=timezone.utc),
+        datetime(2026, 11, 19, 8, tzinfo=timezone.utc),
+    )
+    assert m.late_partitions[1].window()[1] == datetime(2026, 11, 21, tzinfo=timezone.utc)
+    assert parse_manifest(json.dumps(manifest_doc(3, "file:/a")), "m.json").late_partitions == ()
+
+
+@pytest.mark.parametrize(
+    "late, message",
+    [
+        ({"event_date=2026-11-20": 0}, "must be a positive row count"),
+        ({"event_date=2026-11-20": "2"}, "'latePartitions.event_date=2026-11-20' must be an integer"),
+        ({"day=20": 2}, "is not event_date=YYYY-MM-DD"),
+    ],
+)
+def test_bad_late_partitions_fail_naming_the_field(late, message):
+    doc = manifest_doc(3, "file:/a", late={"event_date=2026-11-20": 1})
+    doc["latePartitions"] = late
+    with pytest.raises(ManifestError, match=message):
+        parse_manifest(json.dumps(doc), "m.json")
+    del doc["lateBefore"]
+    doc["latePartitions"] = {"event_date=2026-11-20": 1}
+    with pytest.raises(ManifestError, match="latePartitions needs lateBefore"):
+        parse_manifest(json.dumps(doc), "m.json")

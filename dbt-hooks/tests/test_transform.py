@@ -69,6 +69,52 @@ def test_a_backlog_above_the_threshold_is_coalesced_into_one_run(archive, dbt_pr
     assert args[args.index("--event-time-end") + 1] == "2026-11-25T06:05:00"  # max 06:04:59.999 + 1 s, exclusive
 
 
+def test_late_partitions_get_a_dbt_run_per_late_window_and_leave_the_main_window_narrow(archive, dbt_project, fake_dbt):
+    late = {"event_date=2026-11-19": 2, "event_date=2026-11-20": 3, "event_date=2026-11-23": 1}
+    archive.commit(0, late=late, late_before="2026-11-23T06:30:00Z")
+    transformer(archive, dbt_project, fake_dbt).catch_up()
+    windows = [(a[a.index("--event-time-start") + 1], a[a.index("--event-time-end") + 1]) for a in fake_dbt.calls]
+    assert windows == [
+        ("2026-11-23T06:30:00", "2026-11-25T06:01:00"),  # on time: from the horizon, not from the oldest late event
+        ("2026-11-19T00:00:00", "2026-11-21T00:00:00"),  # the two adjacent late days, merged
+        ("2026-11-23T00:00:00", "2026-11-24T00:00:00"),  # the day the horizon cuts
+    ]
+    first = fake_dbt.vars(0)
+    assert first["late_rows"] == 6 and first["late_run"] is False
+    assert first["late_partitions"][0] == {
+        "partition": "event_date=2026-11-19",
+        "rows": 2,
+        "start": "2026-11-19T00:00:00",
+        "end": "2026-11-20T00:00:00",
+    }
+    assert [w["start"] for w in first["late_windows"]] == ["2026-11-19T00:00:00", "2026-11-23T00:00:00"]
+    assert [fake_dbt.vars(i)["late_run"] for i in (1, 2)] == [True, True]
+    assert [line["batchIds"] for line in ledger_lines(archive)] == [[0]]
+
+
+def test_a_failed_late_run_leaves_the_batch_pending(archive, dbt_project, fake_dbt):
+    archive.commit(0, late={"event_date=2026-11-20": 3})
+    fails_late_runs = FakeDbt()
+    fails_late_runs_call = fails_late_runs.__call__
+
+    def invoke(args: list[str]) -> bool:
+        ok = fails_late_runs_call(args)
+        return ok and not (args[0] != "deps" and fails_late_runs.vars(len(fails_late_runs.calls) - 1)["late_run"])
+
+    t = Transformer(Archive.at(archive.uri), DbtProject(dbt_project), Policy(), invoke=invoke)
+    with pytest.raises(DbtFailed):
+        t.catch_up()
+    assert t.status().pending == (0,)
+    assert ledger_lines(archive) == []
+
+
+def test_without_late_partitions_one_run_covers_every_event(archive, dbt_project, fake_dbt):
+    archive.commit(0)
+    transformer(archive, dbt_project, fake_dbt).catch_up()
+    assert len(fake_dbt.calls) == 1
+    assert fake_dbt.vars(0)["late_rows"] == 0 and fake_dbt.vars(0)["late_windows"] == []
+
+
 def test_coalesced_runs_are_capped(archive, dbt_project, fake_dbt):
     for b in range(7):
         archive.commit(b)

@@ -21,6 +21,8 @@ OVERRIDABLE = (
     "commit.retry.",
     "output.compression",
     "output.max-records-per-file",
+    "output.target-file-size",
+    "output.max-files-per-partition-per-batch",
     "metrics.heap-alert-ratio",
 )
 

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from archiver_dbt.plan import Work
@@ -50,8 +51,20 @@ class DbtProject:
         return args
 
     def args_for(self, work: Work) -> list[str]:
-        args = [self.command, *self.common_args(), "--vars", json.dumps(work.dbt_vars())]
-        window = work.window()
+        """The work's dbt invocation over its on-time window (late events excluded, see invocations())."""
+        return self._args(work, work.window(), late_run=False)
+
+    def invocations(self, work: Work) -> list[list[str]]:
+        """Every dbt invocation the work needs, in order: args_for(work), then one per late window (merged late
+        partitions outside the on-time window), each with that window as --event-time-start/end, so microbatch models
+        rebuild exactly the periods late events fell in. dbt takes one contiguous window per invocation; one window
+        from the oldest late event to now would rebuild every period between them."""
+        return [self.args_for(work)] + [self._args(work, w, late_run=True) for w in work.late_windows()]
+
+    def _args(self, work: Work, window: tuple[datetime, datetime] | None, late_run: bool) -> list[str]:
+        dbt_vars = work.dbt_vars()
+        dbt_vars["late_run"] = late_run
+        args = [self.command, *self.common_args(), "--vars", json.dumps(dbt_vars)]
         if window is not None:
             # Microbatch models rebuild only the periods this work's events fall in (dbt aligns them to batch_size).
             args += ["--event-time-start", window[0].strftime("%Y-%m-%dT%H:%M:%S")]

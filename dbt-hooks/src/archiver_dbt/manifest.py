@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from archiver_dbt import uris
@@ -64,6 +64,33 @@ class DataFile:
             raise ValueError(f"{self.path}: rows and bytes must be >= 0")
 
 
+_PARTITION = re.compile(r"^event_date=(\d{4}-\d{2}-\d{2})(?:/event_hour=(\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class LatePartition:
+    """An archive partition a batch wrote late events to (older than its lateBefore), and how many."""
+
+    partition: str  # event_date=2026-11-20, or event_date=2026-11-20/event_hour=07
+    rows: int
+
+    def __post_init__(self) -> None:
+        if self.rows <= 0:
+            raise ValueError(f"latePartitions.{self.partition} must be a positive row count, got {self.rows}")
+        self.window()  # fails on a partition name that is not a date (or date and hour)
+
+    def window(self) -> tuple[datetime, datetime]:
+        """[start, end) in UTC: the day, or the hour with partition-by-hour, that the partition holds."""
+        match = _PARTITION.match(self.partition)
+        if match is None:
+            raise ValueError(f"latePartitions key '{self.partition}' is not event_date=YYYY-MM-DD[/event_hour=HH]")
+        day = datetime.fromisoformat(match.group(1)).replace(tzinfo=timezone.utc)
+        if match.group(2) is None:
+            return day, day + timedelta(days=1)
+        start = day + timedelta(hours=int(match.group(2)))
+        return start, start + timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class ArchiveSchema:
     """The columns a batch's files have: Spark DDL of the data columns (lineage and partitions left out)."""
@@ -95,10 +122,15 @@ class Manifest:
     # Fields the schema does not declare, (name, records) sorted by name; empty when none (or an older archiver).
     unknown_fields: tuple[tuple[str, int], ...] = ()
     schema: ArchiveSchema | None = None  # None in manifests of archivers before schemas were recorded
+    # With the archiver's output.late-after: partitions that got events older than late_before, and how many.
+    late_partitions: tuple[LatePartition, ...] = ()
+    late_before: datetime | None = None
 
     def __post_init__(self) -> None:
         if any(count <= 0 for _, count in self.unknown_fields):
             raise ValueError(f"unknownFields counts must be > 0, got {dict(self.unknown_fields)}")
+        if self.late_partitions and self.late_before is None:
+            raise ValueError("latePartitions needs lateBefore, the horizon they were measured against")
         if self.batch_id < 0:
             raise ValueError(f"batchId must be >= 0, got {self.batch_id}")
         if (
@@ -178,6 +210,14 @@ class _Fields:
     def keys(self) -> list[str]:
         return list(self._doc)
 
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self._get(key, required=False)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError(f"field '{self._where}{key}' must be an object, got {value!r}")
+        return value
+
     def each(self, key: str, required: bool = True) -> list[_Fields]:
         return [_Fields(v, f"{self._where}{key}[{i}].") for i, v in enumerate(self.array(key, required))]
 
@@ -206,6 +246,8 @@ def _manifest(m: _Fields) -> Manifest:
         partitions=tuple(_partition(p) for p in m.array("partitions", required=False)),
         unknown_fields=_counts(m, "unknownFields"),
         schema=_schema(m.object("schema")),
+        late_partitions=tuple(_late(k, v) for k, v in sorted(m.mapping("latePartitions").items())),
+        late_before=_optional_instant(m.string("lateBefore", required=False)),
     )
 
 
@@ -236,6 +278,16 @@ def _instant(event_time: _Fields | None, key: str) -> datetime | None:
     if event_time is None:
         return None
     return parse_instant(event_time.string(key) or "")
+
+
+def _late(partition: str, rows: Any) -> LatePartition:
+    if isinstance(rows, bool) or not isinstance(rows, int):
+        raise ValueError(f"field 'latePartitions.{partition}' must be an integer, got {rows!r}")
+    return LatePartition(partition, rows)
+
+
+def _optional_instant(text: str | None) -> datetime | None:
+    return None if text is None else parse_instant(text)
 
 
 def _partition(value: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from archiver_dbt import uris
 from archiver_dbt.compaction import LiveFiles
-from archiver_dbt.manifest import Manifest
+from archiver_dbt.manifest import LatePartition, Manifest
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,38 @@ class Work:
         return self._holding()[1]
 
     def window(self) -> tuple[datetime, datetime] | None:
-        """[start, end) covering every archived event time, in whole seconds (dbt's flag format); None if empty."""
-        lows = [m.event_time_min for m in self.manifests if m.event_time_min is not None]
+        """[start, end) covering every archived event time that is not late, in whole seconds (dbt's flag format);
+        None if empty. Late events (older than a manifest's lateBefore) are covered by late_windows() instead, so one
+        very late event does not stretch this window, and with it a microbatch rebuild, over days."""
+        lows = [_on_time_start(m) for m in self.manifests if m.event_time_min is not None]
         highs = [m.event_time_max for m in self.manifests if m.event_time_max is not None]
         if not lows:
             return None
         start = min(lows).replace(microsecond=0)
         return start, max(highs).replace(microsecond=0) + timedelta(seconds=1)
+
+    def late_partitions(self) -> dict[str, int]:
+        """Late rows per partition over every manifest of this work, sorted by partition."""
+        rows: dict[str, int] = {}
+        for m in self.manifests:
+            for p in m.late_partitions:
+                rows[p.partition] = rows.get(p.partition, 0) + p.rows
+        return dict(sorted(rows.items()))
+
+    def late_windows(self) -> list[tuple[datetime, datetime]]:
+        """The late partitions' [start, end) windows, adjacent or overlapping ones merged, minus what window()
+        already covers; oldest first. Every late event lies in one of them."""
+        spans = sorted({p.window() for m in self.manifests for p in m.late_partitions})
+        main = self.window()
+        merged: list[tuple[datetime, datetime]] = []
+        for start, end in spans:
+            if main is not None and start >= main[0] and end <= main[1]:
+                continue
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
 
     def offsets(self) -> list[dict[str, Any]]:
         """Per topic-partition, the span of offsets the batches read (batches of one query are contiguous)."""
@@ -107,6 +132,7 @@ class Work:
 
     def dbt_vars(self) -> dict[str, Any]:
         window = self.window()
+        late = self.late_partitions()
         return {
             "batch_id": self.batch_ids[-1],
             "batch_ids": list(self.batch_ids),
@@ -119,4 +145,27 @@ class Work:
             "num_archived": self.num_archived,
             "event_time_start": window[0].strftime("%Y-%m-%dT%H:%M:%S") if window else None,
             "event_time_end": window[1].strftime("%Y-%m-%dT%H:%M:%S") if window else None,
+            "late_rows": sum(late.values()),
+            "late_partitions": [
+                {"partition": p, "rows": n, "start": _flag(s), "end": _flag(e)}
+                for p, n in late.items()
+                for s, e in [_late_window(p)]
+            ],
+            "late_windows": [{"start": _flag(s), "end": _flag(e)} for s, e in self.late_windows()],
         }
+
+
+def _flag(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _late_window(partition: str) -> tuple[datetime, datetime]:
+    return LatePartition(partition, 1).window()
+
+
+def _on_time_start(m: Manifest) -> datetime:
+    """Where a manifest's events that are not late begin: every event before lateBefore is in a late partition."""
+    assert m.event_time_min is not None
+    if m.late_partitions and m.late_before is not None and m.late_before > m.event_time_min:
+        return min(m.late_before, m.event_time_max or m.late_before)
+    return m.event_time_min

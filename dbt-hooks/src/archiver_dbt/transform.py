@@ -111,8 +111,20 @@ class Transformer:
             work.num_archived,
         )
         started = time.monotonic()
-        if not self.invoke(self.project.args_for(work)):
-            raise DbtFailed(work.batch_ids)
+        invocations = self.project.invocations(work)
+        if len(invocations) > 1:
+            LOG.info(
+                "batch(es) %s hold %d late rows: %d more dbt run(s) over their windows %s",
+                _ids(work.batch_ids),
+                sum(work.late_partitions().values()),
+                len(invocations) - 1,
+                ", ".join(f"[{s:%Y-%m-%dT%H:%M:%S}, {e:%Y-%m-%dT%H:%M:%S})" for s, e in work.late_windows()),
+            )
+        # All or nothing for the ledger: a failure leaves the batches pending and the retry runs every invocation
+        # again, which models idempotent per batch (delete+insert, microbatch) absorb.
+        for args in invocations:
+            if not self.invoke(args):
+                raise DbtFailed(work.batch_ids)
         return LedgerEntry(
             work.batch_ids,
             "transformed",

@@ -53,14 +53,18 @@ final class StatusCommand implements Command {
       out.println("records quarantined: " + manifests.stream().mapToLong(CommitManifest::numQuarantined).sum());
       // The files a manifest reader reads now: the batches' files as compactions rewrote them.
       LiveFiles live = LiveFiles.of(manifests, compactions);
-      out.println("files:               " + live.live().size() + " ("
-          + live.live().values().stream().mapToLong(DataFile::bytes).sum() + " bytes)");
+      int files = live.live().size();
+      long bytes = live.live().values().stream().mapToLong(DataFile::bytes).sum();
+      out.println("files:               " + files + " (" + bytes + " bytes" + (files == 0 ? "" : "; average "
+          + mib(bytes / files) + "; last batch " + last.files().size() + " files, " + mib(last.archivedBytes()))
+          + ")");
       if (!compactions.isEmpty()) {
         CompactionManifest lastCompaction = compactions.get(compactions.size() - 1);
         out.println("compactions:         " + compactions.size() + " (last: compaction " + lastCompaction.sequence()
             + " at " + lastCompaction.committedAt() + " of " + String.join(", ", lastCompaction.partitions())
             + "); " + live.replaced().size() + " file(s) replaced, deleted by vacuum after its grace period");
       }
+      printLate(out, manifests);
       List<CommitManifest> lossy = manifests.stream().filter(m -> !m.dataLoss().isEmpty()).toList();
       if (!lossy.isEmpty()) {
         out.println("DATA LOSS:           " + lossy.stream().flatMap(m -> m.dataLoss().stream())
@@ -97,6 +101,30 @@ final class StatusCommand implements Command {
       printLag(out, "", config, committedEnds(manifests));
     }
     return 0;
+  }
+
+  /**
+   * How much arrives late (output.late-after): late rows of all batches against archived ones, and the partitions that
+   * got the most, so an operator sees whether the horizon or upstream delivery needs a look.
+   */
+  private static void printLate(PrintStream out, List<CommitManifest> manifests) {
+    List<CommitManifest> late = manifests.stream().filter(m -> !m.latePartitions().isEmpty()).toList();
+    if (late.isEmpty()) {
+      return;
+    }
+    long lateRows = late.stream().mapToLong(CommitManifest::lateRows).sum();
+    long archived = manifests.stream().mapToLong(CommitManifest::numArchived).sum();
+    Map<String, Long> byPartition = new java.util.TreeMap<>();
+    late.forEach(m -> m.latePartitions().forEach((p, n) -> byPartition.merge(p, n, Long::sum)));
+    out.println("late records:        " + lateRows + " of " + archived + " archived ("
+        + String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * lateRows / Math.max(1, archived)) + "), in "
+        + late.size() + " of " + manifests.size() + " batches; most in " + byPartition.entrySet().stream()
+            .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+            .limit(5).map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", ")));
+  }
+
+  private static String mib(long bytes) {
+    return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
   }
 
   /** The end offset committed for each partition: the latest manifest that covers it. */

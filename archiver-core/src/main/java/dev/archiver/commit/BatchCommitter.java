@@ -81,6 +81,11 @@ public final class BatchCommitter<B> {
       throw new IllegalStateException("batch " + context.batchId() + ": the sink counted " + written.numQuarantined()
           + " quarantined records but its quarantine files hold " + quarantinedRows + "; not committing");
     }
+    long lateRows = written.latePartitions().values().stream().mapToLong(Long::longValue).sum();
+    if (lateRows > written.numArchived()) {
+      throw new IllegalStateException("batch " + context.batchId() + ": the sink counted " + lateRows + " late rows"
+          + " but only " + written.numArchived() + " archived; not committing");
+    }
     beforePublish.run();
     OptionalLong epoch = lease.epoch();
     CommitManifest manifest = new CommitManifest(CommitManifest.FORMAT_VERSION, context.batchId(),
@@ -89,14 +94,15 @@ public final class BatchCommitter<B> {
         written.files(), written.quarantineFiles(), written.eventTime(), written.partitions(),
         context.intake().asMap(), context.dataLoss(), context.offsetResets(),
         epoch.isPresent() ? Optional.of(epoch.getAsLong()) : Optional.empty(), written.unknownFields(),
-        written.schema());
+        written.schema(), written.latePartitions(), written.lateBefore());
     lease.check();
     log.commit(manifest);
     // Listeners hear of the durable fact: the manifest as stored, read back.
     manifest = log.read(manifest.batchId()).orElseThrow(() -> new IllegalStateException(
         "batch " + context.batchId() + ": the manifest just committed cannot be read back"));
-    LOG.info("committed batch {}: {} archived, {} quarantined, {} files", manifest.batchId(),
-        manifest.numArchived(), manifest.numQuarantined(), manifest.files().size());
+    LOG.info("committed batch {}: {} archived ({} late, in {} partitions), {} quarantined, {} files",
+        manifest.batchId(), manifest.numArchived(), manifest.lateRows(), manifest.latePartitions().size(),
+        manifest.numQuarantined(), manifest.files().size());
     notifyListeners(manifest);
     return manifest;
   }

@@ -27,6 +27,12 @@ import java.util.TreeMap;
  *     name to number of records (kept in {@code _extra}, or quarantined with {@code schema.unknown-fields:
  *     quarantine}); counted from the committed files, so exact whatever tasks were retried. Omitted when none
  * @param schema the columns the batch's archive files have; absent in manifests of archivers before it was recorded
+ * @param latePartitions with {@code output.late-after}: each archive partition this batch wrote late events to (event
+ *     time older than the batch's time minus the horizon) and how many, sorted by partition; counted by the task
+ *     attempts that committed, so retries and speculative copies never count twice. Omitted when empty
+ * @param lateBefore with {@code output.late-after}: the horizon, the batch's time minus it; events before it were
+ *     late. Every archived event outside the late partitions is at or after it, which lets a reader narrow the batch's
+ *     event-time window to {@code [max(eventTime.min, lateBefore), eventTime.max]} plus the late partitions' windows
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt,
@@ -35,7 +41,8 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     List<String> partitions, Map<String, String> intake,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetRange> dataLoss,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetReset> offsetResets, Optional<Long> writerEpoch,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> unknownFields, Optional<ArchiveSchema> schema) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> unknownFields, Optional<ArchiveSchema> schema,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> latePartitions, Optional<Instant> lateBefore) {
 
   public static final int FORMAT_VERSION = 1;
 
@@ -51,13 +58,22 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     // Sorted by name, so the manifest reads the same whatever order the batch met the fields in.
     unknownFields = unknownFields == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(unknownFields));
     schema = schema == null ? Optional.empty() : schema;
+    // Sorted, so the JSON lists partitions in order; absent in manifests written before the field existed.
+    latePartitions = latePartitions == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(latePartitions));
+    lateBefore = lateBefore == null ? Optional.empty() : lateBefore;
+    latePartitions.forEach((partition, rows) -> {
+      if (rows == null || rows <= 0) {
+        throw new IllegalArgumentException("manifest of batch " + batchId + ": late partition " + partition
+            + " has " + rows + " rows; list only partitions with late rows");
+      }
+    });
     if (numRecords != numArchived + numQuarantined) {
       throw new IllegalArgumentException("manifest of batch " + batchId + ": numRecords " + numRecords
           + " != numArchived " + numArchived + " + numQuarantined " + numQuarantined);
     }
   }
 
-  /** A manifest without unknown fields and without a recorded schema. */
+  /** A manifest without unknown fields, a recorded schema or late partitions. */
   public CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt, String archiveRoot,
       String quarantineRoot, List<OffsetRange> offsets, long numRecords, long numArchived, long numQuarantined,
       List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
@@ -65,7 +81,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
       List<OffsetReset> offsetResets, Optional<Long> writerEpoch) {
     this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
         numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, offsetResets, writerEpoch,
-        Map.of(), Optional.empty());
+        Map.of(), Optional.empty(), Map.of(), Optional.empty());
   }
 
   /** A manifest without offset resets and without a writer lease. */
@@ -74,7 +90,8 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
       List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
       List<String> partitions, Map<String, String> intake, List<OffsetRange> dataLoss) {
     this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
-        numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, List.of(), Optional.empty());
+        numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, List.of(), Optional.empty(),
+        Map.of(), Optional.empty(), Map.of(), Optional.empty());
   }
 
   /** The manifest's file name: the batch id zero-padded to 20 digits, so names sort in batch order. */
@@ -86,6 +103,11 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
   public long lostRecords() {
     return dataLoss.stream().mapToLong(OffsetRange::size).sum()
         + offsetResets.stream().mapToLong(OffsetReset::skipped).sum();
+  }
+
+  /** Archived rows whose event time was past the late horizon when this batch ran. */
+  public long lateRows() {
+    return latePartitions.values().stream().mapToLong(Long::longValue).sum();
   }
 
   public long archivedBytes() {

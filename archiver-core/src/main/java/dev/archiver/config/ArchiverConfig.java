@@ -77,9 +77,26 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
     }
   }
 
-  /** Where archive files, quarantine files, manifests and the checkpoint live. */
+  /**
+   * Where archive files, quarantine files, manifests and the checkpoint live.
+   *
+   * @param targetFileSize bytes at which a writer rolls to a new file
+   * @param maxFilesPerPartition tasks that may write one archive partition per batch; empty: no shuffle, no bound
+   * @param lateAfter how much older than its batch's time an event is late; empty: none is
+   */
   public record Output(String path, String checkpoint, String quarantine, boolean partitionByHour,
-      String compression, long maxRecordsPerFile, int retries, Duration retryWait, Duration leaseTimeout) {
+      String compression, long maxRecordsPerFile, int retries, Duration retryWait, Duration leaseTimeout,
+      long targetFileSize, Optional<Integer> maxFilesPerPartition, Optional<Duration> lateAfter) {
+    /** Without size rolling (beyond the default target), a fan-out bound or a late horizon. */
+    public Output(String path, String checkpoint, String quarantine, boolean partitionByHour, String compression,
+        long maxRecordsPerFile, int retries, Duration retryWait, Duration leaseTimeout) {
+      this(path, checkpoint, quarantine, partitionByHour, compression, maxRecordsPerFile, retries, retryWait,
+          leaseTimeout, DEFAULT_TARGET_FILE_SIZE, Optional.empty(), Optional.empty());
+    }
+
+    /** 128 MiB, as output.target-file-size declares. */
+    public static final long DEFAULT_TARGET_FILE_SIZE = 128L << 20;
+
     /** Directory of the commit manifests, the source of truth for readers other than Spark. */
     public String manifests() {
       return join(path, "_archiver/manifests");

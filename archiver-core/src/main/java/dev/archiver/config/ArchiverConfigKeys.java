@@ -72,8 +72,19 @@ public final class ArchiverConfigKeys {
   public static final ConfigKey MAX_RECORDS_PER_FILE = optional("output.max-records-per-file",
       ValueType.positiveLong(), "1000000", "Roll to a new Parquet file after this many records.");
   public static final ConfigKey TARGET_FILE_SIZE = optional("output.target-file-size", ValueType.size(), "128m",
-      "Size at which a writer rolls to a new Parquet file; compact packs smaller files of closed partitions into "
-          + "files up to this size.");
+      "Size at which a writer rolls to a new Parquet file (estimated from the Parquet writer's buffered and written "
+          + "bytes, checked every 100 rows), so file sizes follow this rather than the batch cadence; also the "
+          + "target of archiver compact. Every rolled file is listed in the manifest like any other.");
+  public static final ConfigKey MAX_FILES_PER_PARTITION = withoutDefault("output.max-files-per-partition-per-batch",
+      ValueType.positiveLong(), "At most this many tasks write each archive partition in one batch (each may "
+          + "still roll by output.target-file-size), by shuffling the batch by partition first: fewer, larger files "
+          + "for a shuffle of the batch (bench/RESULTS.md). Unset: no shuffle; every task writes each partition its "
+          + "records fall in.");
+  public static final ConfigKey LATE_AFTER = withoutDefault("output.late-after", ValueType.duration(),
+      "Events whose event time is older than this before their batch's time (from Spark's offset log, the same on "
+          + "a replay) are late: they still land in their own partition, and the manifest lists the partitions with "
+          + "late rows and how many (latePartitions), for the dbt hook to rerun those windows and status to report. "
+          + "E.g. 2d. Unset: nothing is counted late.");
   public static final ConfigKey LEASE_TIMEOUT = optional("output.lease-timeout", ValueType.duration(), "30s",
       "One driver writes an output at a time: a driver holds a lease in <output.path>/_archiver/lease, renewed "
           + "every quarter of this; another driver is refused while it is renewed and takes over after this long "
@@ -165,8 +176,8 @@ public final class ArchiverConfigKeys {
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
       EVENT_TIME_BOUNDS, UNKNOWN_FIELDS, ALLOW_SCHEMA_CHANGE, OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR,
-      COMPRESSION, MAX_RECORDS_PER_FILE, TARGET_FILE_SIZE, LEASE_TIMEOUT, COMMIT_RETRIES, COMMIT_RETRY_WAIT, TRIGGER,
-      TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH,
+      COMPRESSION, MAX_RECORDS_PER_FILE, TARGET_FILE_SIZE, MAX_FILES_PER_PARTITION, LATE_AFTER, LEASE_TIMEOUT,
+      COMMIT_RETRIES, COMMIT_RETRY_WAIT, TRIGGER, TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH,
       MAX_BYTES_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH, INCREASE_RECORDS, DECREASE_FACTOR,
       MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY, METRICS_PORT, HEAP_ALERT_RATIO,
       NOTIFY_COMMAND, NOTIFY_COMMAND_TIMEOUT, AIRFLOW_URL, AIRFLOW_DAG, AIRFLOW_TOKEN, AIRFLOW_USERNAME,

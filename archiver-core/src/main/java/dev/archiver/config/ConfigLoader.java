@@ -81,7 +81,10 @@ public final class ConfigLoader {
         v.opt(CHECKPOINT).map(String.class::cast).orElse(ArchiverConfig.join(root, "_archiver/checkpoint")),
         v.opt(QUARANTINE).map(String.class::cast).orElse(ArchiverConfig.join(root, "_quarantine")),
         (Boolean) v.get(PARTITION_BY_HOUR), (String) v.get(COMPRESSION), (Long) v.get(MAX_RECORDS_PER_FILE),
-        asInt(v.get(COMMIT_RETRIES)), (Duration) v.get(COMMIT_RETRY_WAIT), (Duration) v.get(LEASE_TIMEOUT));
+        asInt(v.get(COMMIT_RETRIES)), (Duration) v.get(COMMIT_RETRY_WAIT), (Duration) v.get(LEASE_TIMEOUT),
+        (Long) v.get(TARGET_FILE_SIZE), v.opt(MAX_FILES_PER_PARTITION).map(n -> (int) Math.min((Long) n,
+            Integer.MAX_VALUE)), v.opt(LATE_AFTER).map(Duration.class::cast));
+    checkFileSizes(v, output);
     if (path != null) {
       checkRoots(v, output);
     }
@@ -104,6 +107,23 @@ public final class ConfigLoader {
     return new ArchiverConfig(source, schema, output, trigger, backpressure, metrics, notify, (String) v.get(JOB_NAME),
         sparkConf, raw);
   }
+
+  /**
+   * A target below a few KiB would roll after every check (a Parquet footer and page headers alone take that much),
+   * and a fan-out bound in the thousands bounds nothing while its shuffle still costs: both are mistakes, not tuning.
+   */
+  private static void checkFileSizes(Values v, ArchiverConfig.Output o) {
+    if (o.targetFileSize() < MIN_TARGET_FILE_SIZE) {
+      v.error(TARGET_FILE_SIZE.name(), o.targetFileSize() + " bytes is below a Parquet file's own overhead and would"
+          + " write a file every 100 rows; use at least 16k, e.g. 128m (the default)");
+    }
+    o.maxFilesPerPartition().filter(n -> n > MAX_FILES_PER_PARTITION_BOUND).ifPresent(n ->
+        v.error(MAX_FILES_PER_PARTITION.name(), n + " bounds nothing a batch writes and costs a shuffle; use at most "
+            + MAX_FILES_PER_PARTITION_BOUND + " (e.g. 4), or unset it for no shuffle"));
+  }
+
+  static final long MIN_TARGET_FILE_SIZE = 16L << 10;
+  static final int MAX_FILES_PER_PARTITION_BOUND = 10_000;
 
   /**
    * How the archive, quarantine and checkpoint roots may nest. Vacuum lists the archive and quarantine roots and

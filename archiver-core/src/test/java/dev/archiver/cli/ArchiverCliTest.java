@@ -125,6 +125,21 @@ class ArchiverCliTest {
             + " batches 1: events-0 [100, 130)",
         "DATA LOSS:           events-0 went back from offset 150 to 40 before batch 2 (topic recreated or"
             + " truncated): its offsets [0, 40) were not archived");
+    assertThat(out()).as("no late line without late rows").doesNotContain("late records");
+  }
+
+  @Test
+  void statusShowsHowMuchArrivedLateAndTheFileSizes() {
+    engine.log.commit(dev.archiver.testing.Manifests.withLate(dev.archiver.testing.Manifests.manifest(0, "q", 0, 100, 0),
+        java.util.Map.of("event_date=2026-11-20", 3L, "event_date=2026-11-21", 1L)));
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(1, "q", 100, 200, 0));
+    engine.log.commit(dev.archiver.testing.Manifests.withLate(dev.archiver.testing.Manifests.manifest(2, "q", 200, 300, 0),
+        java.util.Map.of("event_date=2026-11-21", 5L)));
+    String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
+    assertThat(cli.execute(status)).isZero();
+    assertThat(out()).contains("late records:        9 of 300 archived (3.0%), in 2 of 3 batches; most in"
+        + " event_date=2026-11-21 (6), event_date=2026-11-20 (3)", "files:               3 (", "bytes; average 0.0 MiB;"
+        + " last batch 1 files, 0.0 MiB)");
   }
 
   @Test
@@ -139,7 +154,7 @@ class ArchiverCliTest {
             150, 1500))));
     String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
     assertThat(cli.execute(status)).isZero();
-    assertThat(out()).contains("files:               1 (1500 bytes)",
+    assertThat(out()).contains("files:               1 (1500 bytes; average 0.0 MiB;",
         "compactions:         1 (last: compaction 0 at 2026-11-27T00:00:00Z of event_date=2026-11-25); 2 file(s)"
             + " replaced", "records archived:    150");
   }

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,26 @@ class BatchCommitterTest {
     assertThat(m.committedAt()).isEqualTo(clock.instant());
     assertThat(m.intake()).containsEntry("policy", "fixed");
     assertThat(committedWhenTold).as("listener runs after the manifest is durable").containsExactly(true);
+  }
+
+  @Test
+  void publishesTheLatePartitionsTheSinkCountedAndRefusesMoreLateRowsThanArchived() {
+    ArchiveSink<Long> late = (context, records) -> new WrittenBatch("file:/a", "file:/q", records, 0, 0,
+        List.of(new DataFile("event_date=2026-11-20/f", records, 10)), List.of(), Optional.empty(),
+        List.of("event_date=2026-11-20"), Map.of(), Optional.empty(), Map.of("event_date=2026-11-20", records),
+        Optional.of(Instant.parse("2026-11-23T07:00:00Z")));
+    CommitManifest m = new BatchCommitter<>(late, log, List.of(), clock, WriterLease.NONE).commit(context(0, "q"), 4L);
+    assertThat(m.latePartitions()).containsExactly(Map.entry("event_date=2026-11-20", 4L));
+    assertThat(log.read(0).orElseThrow().latePartitions()).as("stored").containsEntry("event_date=2026-11-20", 4L);
+    assertThat(m.lateBefore()).contains(Instant.parse("2026-11-23T07:00:00Z"));
+
+    ArchiveSink<Long> overcounted = (context, records) -> new WrittenBatch("file:/a", "file:/q", records, 0, 0,
+        List.of(new DataFile("event_date=2026-11-20/f", records, 10)), List.of(), Optional.empty(),
+        List.of("event_date=2026-11-20"), Map.of(), Optional.empty(), Map.of("event_date=2026-11-20", records + 1),
+        Optional.of(Instant.parse("2026-11-23T07:00:00Z")));
+    assertThatThrownBy(() -> new BatchCommitter<>(overcounted, log, List.of(), clock, WriterLease.NONE)
+        .commit(context(1, "q"), 4L)).isInstanceOf(IllegalStateException.class).hasMessageContaining("5 late rows");
+    assertThat(log.read(1)).as("nothing published").isEmpty();
   }
 
   @Test

@@ -31,6 +31,23 @@ class ManifestCodecTest {
   }
 
   @Test
+  void latePartitionsAreWrittenSortedOnlyWhenThereAreAnyAndReadBack() {
+    CommitManifest plain = Manifests.manifest(7, "q-1", 100, 250, 3);
+    assertThat(new String(codec.encode(plain), StandardCharsets.UTF_8)).doesNotContain("latePartitions", "lateBefore");
+    assertThat(plain.latePartitions()).isEmpty();
+
+    CommitManifest late = Manifests.withLate(plain, Map.of("event_date=2026-11-23", 5L, "event_date=2026-11-20", 2L));
+    String text = new String(codec.encode(late), StandardCharsets.UTF_8);
+    assertThat(text).contains("\"latePartitions\" : {\n    \"event_date=2026-11-20\" : 2,\n"
+        + "    \"event_date=2026-11-23\" : 5\n  }", "\"lateBefore\" : \"2026-11-23T06:00:00Z\"");
+    CommitManifest read = codec.decode(text.getBytes(StandardCharsets.UTF_8), "test");
+    assertThat(read).isEqualTo(late);
+    assertThat(read.lateRows()).isEqualTo(7);
+    assertThatThrownBy(() -> Manifests.withLate(plain, Map.of("event_date=2026-11-20", 0L)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("late partition event_date=2026-11-20");
+  }
+
+  @Test
   void namesFilesSoTheySortByBatch() {
     assertThat(CommitManifest.fileName(42)).isEqualTo("00000000000000000042.json");
     assertThat(CommitManifest.fileName(9).compareTo(CommitManifest.fileName(10))).isNegative();

@@ -170,6 +170,32 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void fileSizesAndTheLateHorizonAreReadAndBadValuesNamedWithTheirFix() {
+    ArchiverConfig defaults = ConfigLoader.fromMap(minimal());
+    assertThat(defaults.output().targetFileSize()).as("128m by default").isEqualTo(128L << 20);
+    assertThat(defaults.output().maxFilesPerPartition()).as("no shuffle unless asked").isEmpty();
+    assertThat(defaults.output().lateAfter()).as("nothing is late unless asked").isEmpty();
+
+    Map<String, String> m = minimal();
+    m.put("output.target-file-size", "64m");
+    m.put("output.max-files-per-partition-per-batch", "4");
+    m.put("output.late-after", "2d");
+    ArchiverConfig c = ConfigLoader.fromMap(m);
+    assertThat(c.output().targetFileSize()).isEqualTo(64L << 20);
+    assertThat(c.output().maxFilesPerPartition()).contains(4);
+    assertThat(c.output().lateAfter()).contains(Duration.ofDays(2));
+
+    m.put("output.target-file-size", "1k");
+    m.put("output.max-files-per-partition-per-batch", "50000");
+    m.put("output.late-after", "two days");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("output.target-file-size: 1024 bytes is below a Parquet file's own overhead")
+        .hasMessageContaining("use at least 16k")
+        .hasMessageContaining("output.max-files-per-partition-per-batch: 50000 bounds nothing")
+        .hasMessageContaining("output.late-after: 'two days' is not a duration");
+  }
+
+  @Test
   void refusesRootsThatNestWhereVacuumOrTableScansWouldMistakeThemForData() {
     Map<String, String> m = minimal();
     m.put("output.checkpoint", "/data/archive/checkpoint");

@@ -45,14 +45,29 @@ public final class Manifests {
   public static CommitManifest withResets(CommitManifest m, List<OffsetReset> resets) {
     return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
         m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
-        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), m.dataLoss(), resets, m.writerEpoch());
+        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), m.dataLoss(), resets, m.writerEpoch(),
+        m.unknownFields(), m.schema(), m.latePartitions(), m.lateBefore());
   }
 
   /** The same manifest with offset ranges Kafka deleted before the batch read them. */
   public static CommitManifest withDataLoss(CommitManifest m, List<OffsetRange> lost) {
     return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
         m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
-        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), lost, m.offsetResets(), m.writerEpoch());
+        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), lost, m.offsetResets(), m.writerEpoch(),
+        m.unknownFields(), m.schema(), m.latePartitions(), m.lateBefore());
+  }
+
+  /** The same manifest with late rows in the given partitions (partition to rows). */
+  public static CommitManifest withLate(CommitManifest m, Map<String, Long> late) {
+    return withLate(m, late, Instant.parse("2026-11-23T06:00:00Z"));
+  }
+
+  /** The same manifest with late rows in the given partitions, measured against the given horizon. */
+  public static CommitManifest withLate(CommitManifest m, Map<String, Long> late, Instant lateBefore) {
+    return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
+        m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
+        m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), m.dataLoss(), m.offsetResets(),
+        m.writerEpoch(), m.unknownFields(), m.schema(), late, Optional.of(lateBefore));
   }
 
   /** The same manifest with unknown-field counts and the schema its files were written with. */
@@ -61,6 +76,6 @@ public final class Manifests {
     return new CommitManifest(m.formatVersion(), m.batchId(), m.queryId(), m.committedAt(), m.archiveRoot(),
         m.quarantineRoot(), m.offsets(), m.numRecords(), m.numArchived(), m.numQuarantined(), m.files(),
         m.quarantineFiles(), m.eventTime(), m.partitions(), m.intake(), m.dataLoss(), m.offsetResets(),
-        m.writerEpoch(), unknownFields, schema);
+        m.writerEpoch(), unknownFields, schema, m.latePartitions(), m.lateBefore());
   }
 }

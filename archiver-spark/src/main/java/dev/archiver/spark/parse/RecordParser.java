@@ -36,6 +36,8 @@ public final class RecordParser {
   public static final String EXTRA = JsonValues.EXTRA;
   /** How the error of a record quarantined for unknown fields starts; the field names follow, comma-separated. */
   public static final String UNKNOWN_FIELDS_ERROR = JsonValues.UNKNOWN;
+  /** Routed rows' flag of a late archived record (past {@code output.late-after}); never written to a file. */
+  public static final String LATE = "_late";
   public static final String QUARANTINE_RAW = "raw_value";
   public static final String QUARANTINE_ERROR = "error";
   public static final String QUARANTINE_BATCH = "_batch_id";
@@ -67,7 +69,7 @@ public final class RecordParser {
     List<String> names = List.of(schema.fieldNames());
     for (String name : names) {
       if (name.startsWith("_kafka_") || name.equals(EVENT_DATE) || name.equals(EVENT_HOUR) || name.equals(CORRUPT)
-          || name.equals(ERROR) || name.equals(EXTRA)) {
+          || name.equals(ERROR) || name.equals(EXTRA) || name.equals(LATE)) {
         errors.add(new ConfigError("schema.ddl", "field '" + name + "' clashes with a column the archiver adds;"
             + " rename it in the schema"));
       }
@@ -139,6 +141,15 @@ public final class RecordParser {
    * partitioned by their Kafka timestamp, which only decides their file's name.
    */
   public Dataset<Row> routed(Dataset<Row> parsed, boolean byHour, long batchId) {
+    return routed(parsed, byHour, batchId, Optional.empty());
+  }
+
+  /**
+   * {@link #routed(Dataset, boolean, long)} with, when {@code lateBefore} is set, a boolean column
+   * {@value #LATE} after the quarantine's columns ({@link #lateOrdinal()}): true for archived records whose event
+   * time (the one that partitions them) lies before it.
+   */
+  public Dataset<Row> routed(Dataset<Row> parsed, boolean byHour, long batchId, Optional<Instant> lateBefore) {
     List<Column> out = new ArrayList<>();
     for (StructField f : schema.fields()) {
       out.add(parsed.col(quoted(f.name())));
@@ -150,6 +161,8 @@ public final class RecordParser {
     out.add(col(RAW_VALUE).as(QUARANTINE_RAW));
     out.add(col(ERROR).as(QUARANTINE_ERROR));
     out.add(when(col(ERROR).isNotNull(), lit(batchId)).as(QUARANTINE_BATCH));
+    lateBefore.ifPresent(t -> out.add(col(ERROR).isNull()
+        .and(col(EVENT_TIME).lt(lit(java.sql.Timestamp.from(t)))).as(LATE)));
     // A date, not a formatted string: Spark names the folder event_date=yyyy-MM-dd all the same, and sorting and
     // deriving it per record is integer work instead of a DateTimeFormatter call (bench/RESULTS.md).
     // Quarantined records go by their Kafka timestamp: their event time may be absent, unparsable or absurd, and a
@@ -198,6 +211,11 @@ public final class RecordParser {
       ordinals.add(archiveColumns() + i);
     }
     return ordinals;
+  }
+
+  /** The column of {@link #routed} with a late horizon that is true exactly for late archived records. */
+  public int lateOrdinal() {
+    return archiveColumns() + 3;
   }
 
   /** The column of {@link #routed} that is set exactly for quarantined records. */

@@ -6,8 +6,11 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -31,6 +34,10 @@ import scala.collection.Seq;
  * of the committed attempts, which the sink checks and turns into the manifest. Files of attempts that did not commit
  * are listed nowhere: no reader that follows manifests sees them, and {@code vacuum} removes them.
  *
+ * <p>A routed writer may roll an archive file by size ({@code output.target-file-size}) to further files named after
+ * the one Spark asked for ({@link RoutedParquetFormat#rolled}), so still unique to the attempt; it records each file
+ * it opens, and this protocol reports and, on abort, deletes exactly the recorded ones.
+ *
  * <p>Set per write through options that reach the Hadoop job conf: {@value #BATCH_ID} and {@value #RECEIPT}, and for
  * a write through {@link RoutedParquetFormat} the quarantine root ({@link QuarantineFiles#ROOT}).
  */
@@ -39,6 +46,8 @@ public final class DirectWriteCommitProtocol extends FileCommitProtocol implemen
   static final String RECEIPT = "archiver.write.receipt";
   /** Files a routed writer opened in this task, one per line; the task's own conf, set by {@link OpenedFiles}. */
   static final String OPENED = "archiver.write.opened";
+  /** Late rows per archive file of this task, one {@code rows<TAB>path} per line; set by {@link OpenedFiles}. */
+  static final String LATE = "archiver.write.late";
 
   private final String path;
   private final String writeId;
@@ -124,11 +133,14 @@ public final class DirectWriteCommitProtocol extends FileCommitProtocol implemen
     Configuration conf = taskContext.getConfiguration();
     List<Path> written = QuarantineFiles.root(conf).isPresent() ? OpenedFiles.of(conf)
         : candidates.stream().limit(1).toList();
+    Map<String, Long> late = OpenedFiles.late(conf);
     ArrayList<String> lines = new ArrayList<>();
     for (Path file : written) {
       try {
         FileSystem fs = file.getFileSystem(conf);
-        lines.add(fs.getFileStatus(file).getLen() + "\t" + fs.makeQualified(file));
+        // bytes, late rows, path: the path last, as it is the one field that could hold anything.
+        lines.add(fs.getFileStatus(file).getLen() + "\t" + late.getOrDefault(file.toString(), 0L) + "\t"
+            + fs.makeQualified(file));
       } catch (FileNotFoundException e) {
         throw new IllegalStateException("batch " + conf.get(BATCH_ID) + ": the file " + file + " that this task"
             + " wrote is gone before its commit; something else deletes files under the output", e);
@@ -141,10 +153,15 @@ public final class DirectWriteCommitProtocol extends FileCommitProtocol implemen
     return new TaskCommitMessage(lines);
   }
 
-  /** Deletes this attempt's own files, whether or not it got to open them; no other attempt shares their names. */
+  /**
+   * Deletes this attempt's own files, whether or not it got to open them; no other attempt shares their names. The
+   * files a routed writer rolled to by size are not names Spark asked for, so the recorded ones are deleted too.
+   */
   @Override
   public void abortTask(TaskAttemptContext taskContext) {
-    for (Path file : candidates == null ? List.<Path>of() : candidates) {
+    Set<Path> own = new LinkedHashSet<>(candidates == null ? List.<Path>of() : candidates);
+    own.addAll(OpenedFiles.of(taskContext.getConfiguration()));
+    for (Path file : own) {
       try {
         file.getFileSystem(taskContext.getConfiguration()).delete(file, false);
       } catch (IOException e) {

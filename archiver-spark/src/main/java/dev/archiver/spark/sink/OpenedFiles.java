@@ -1,7 +1,9 @@
 package dev.archiver.spark.sink;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
@@ -17,6 +19,32 @@ final class OpenedFiles {
   static void record(Configuration taskConf, Path file) {
     String before = taskConf.get(DirectWriteCommitProtocol.OPENED, "");
     taskConf.set(DirectWriteCommitProtocol.OPENED, before.isEmpty() ? file.toString() : before + "\n" + file);
+  }
+
+  /**
+   * Records how many late rows (past {@code output.late-after}) an archive file of this task holds, when it closes.
+   * Reported with the file at task commit, so only the attempt that commits counts: retries and speculative copies
+   * never add to a batch's late rows (an accumulator would).
+   */
+  static void recordLate(Configuration taskConf, Path file, long rows) {
+    if (rows > 0) {
+      String before = taskConf.get(DirectWriteCommitProtocol.LATE, "");
+      String line = rows + "\t" + file;
+      taskConf.set(DirectWriteCommitProtocol.LATE, before.isEmpty() ? line : before + "\n" + line);
+    }
+  }
+
+  /** Late rows per file this task recorded, by the file's path as recorded; files without late rows are absent. */
+  static Map<String, Long> late(Configuration taskConf) {
+    String recorded = taskConf.get(DirectWriteCommitProtocol.LATE, "");
+    Map<String, Long> out = new HashMap<>();
+    if (!recorded.isEmpty()) {
+      for (String line : recorded.split("\n")) {
+        String[] parts = line.split("\t", 2);
+        out.merge(parts[1], Long.parseLong(parts[0]), Long::sum);
+      }
+    }
+    return out;
   }
 
   static List<Path> of(Configuration taskConf) {

@@ -46,8 +46,10 @@ import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 /**
  * Writes a batch as Parquet: good records partitioned by event date (and hour) under the archive root, failed ones
  * under the quarantine root. One pass: Kafka is read once, each record is parsed, counted and routed to its file by
- * {@link RoutedParquetFormat}, with no cached copy of the batch and no shuffle, so memory is that of the open Parquet
- * writers whatever the batch size. Files go straight to their final names through {@link DirectWriteCommitProtocol}.
+ * {@link RoutedParquetFormat}, with no cached copy of the batch and no shuffle (unless
+ * {@code output.max-files-per-partition-per-batch} asks for one), so memory is that of the open Parquet writers
+ * whatever the batch size. Files go straight to their final names through {@link DirectWriteCommitProtocol}, rolling
+ * at {@code output.target-file-size}; with {@code output.late-after} each committed task reports its late rows.
  */
 public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   private final ArchiverConfig.Output output;
@@ -74,8 +76,10 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
           sum(col(RecordParser.VALUE_BYTES)).as("input_bytes"));
       List<String> partitionColumns = output.partitionByHour()
           ? List.of(RecordParser.EVENT_DATE, RecordParser.EVENT_HOUR) : List.of(RecordParser.EVENT_DATE);
-      Committed files = write(parser.routed(observed, output.partitionByHour(), context.batchId()),
-          context.batchId(), partitionColumns, roots);
+      Optional<Instant> lateBefore = lateBefore(context.batchTime());
+      Dataset<Row> routed = parser.routed(observed, output.partitionByHour(), context.batchId(), lateBefore);
+      Committed files = write(boundFanOut(routed, partitionColumns), context.batchId(), partitionColumns, roots,
+          lateBefore.isPresent());
       Map<String, Object> counts = stats.getAsJava();
       long archived = (Long) counts.get("archived");
       long quarantined = (Long) counts.get("quarantined");
@@ -85,7 +89,7 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
       Map<String, Long> unknownFields = unknownFields(kafka.sparkSession(), roots, files);
       return new WrittenBatch(roots.archive(), roots.quarantine(), archived, quarantined, inputBytes, files.archive(),
           files.quarantine(), eventTime, partitions(files.archive()), unknownFields,
-          Optional.of(ArchiveSchema.of(parser.archiveDdl())));
+          Optional.of(ArchiveSchema.of(parser.archiveDdl())), files.late(), lateBefore);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableException("interrupted while writing batch " + context.batchId(), e);
@@ -98,9 +102,10 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
 
   /**
    * The files one write committed, relative to their roots; {@code withExtra} those archive files whose footer
-   * says some record has {@code _extra} (or does not say).
+   * says some record has {@code _extra} (or does not say); {@code late} the late rows per archive partition in them.
    */
-  private record Committed(List<DataFile> archive, List<DataFile> quarantine, List<String> withExtra) {
+  private record Committed(List<DataFile> archive, List<DataFile> quarantine, List<String> withExtra,
+      Map<String, Long> late) {
   }
 
   /**
@@ -131,8 +136,36 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
     return counts;
   }
 
+  /**
+   * The late horizon of a batch: its time from Spark's offset log (the same on every replay, so a replayed batch
+   * counts the same rows late) minus {@code output.late-after}. Processing time, not the latest event seen: a topic
+   * that stalls for a day and then delivers the day's events on time must not call them late because of the stall
+   * alone, yet that is what users mean by "arrived two days late" too, so it is measured from when the batch ran.
+   */
+  private Optional<Instant> lateBefore(Instant batchTime) {
+    return output.lateAfter().map(batchTime::minus);
+  }
+
+  /**
+   * With {@code output.max-files-per-partition-per-batch} N: shuffle the batch so that each archive partition's rows
+   * go to at most N tasks (hash of the partition values and a salt in [0, N) taken from the Kafka coordinates, so a
+   * replay routes every record the same way), hence at most N writers per partition, each rolling by size. Without
+   * it, no shuffle: each reading task writes every partition its records fall in.
+   */
+  private Dataset<Row> boundFanOut(Dataset<Row> routed, List<String> partitionColumns) {
+    if (output.maxFilesPerPartition().isEmpty()) {
+      return routed;
+    }
+    int n = output.maxFilesPerPartition().get();
+    List<org.apache.spark.sql.Column> keys = new ArrayList<>();
+    partitionColumns.forEach(c -> keys.add(col(c)));
+    keys.add(pmod(xxhash64(col("_kafka_partition"), col("_kafka_offset")), lit(n)));
+    return routed.repartition(keys.toArray(org.apache.spark.sql.Column[]::new));
+  }
+
   /** One pass over the batch; the files it committed. */
-  private Committed write(Dataset<Row> rows, long batchId, List<String> partitionBy, Roots roots) {
+  private Committed write(Dataset<Row> rows, long batchId, List<String> partitionBy, Roots roots,
+      boolean countLate) {
     Path receipt = new Path(new Path(output.path()), "_archiver/receipts/" + String.format("%020d", batchId)
         + "-" + UUID.randomUUID() + ".tsv");
     rows.write().mode(SaveMode.Append)
@@ -147,6 +180,9 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
         .option(RoutedParquetFormat.QUARANTINE_COLUMNS, parser.quarantineColumns().stream().map(String::valueOf)
             .collect(Collectors.joining(",")))
         .option(RoutedParquetFormat.ERROR_COLUMN, parser.errorOrdinal())
+        .option(RoutedParquetFormat.TARGET_FILE_SIZE, output.targetFileSize())
+        .options(countLate ? Map.of(RoutedParquetFormat.LATE_COLUMN, String.valueOf(parser.lateOrdinal()))
+            : Map.of())
         .save(output.path());
     return readReceipt(receipt, roots, batchId);
   }
@@ -164,25 +200,37 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
       List<DataFile> archived = new ArrayList<>();
       List<DataFile> quarantined = new ArrayList<>();
       List<String> withExtra = new ArrayList<>();
+      Map<String, Long> late = new TreeMap<>();
       for (String line : text.split("\n")) {
         if (line.isBlank()) {
           continue;
         }
-        String[] parts = line.split("\t", 2);
+        // bytes, late rows, path (DirectWriteCommitProtocol.commitTask)
+        String[] parts = line.split("\t", 3);
+        String file = parts[2];
+        long bytes = Long.parseLong(parts[0]);
+        long lateRows = Long.parseLong(parts[1]);
         // The quarantine root may lie under the archive root (the default): test it first.
-        boolean inQuarantine = parts[1].startsWith(quarantine);
+        boolean inQuarantine = file.startsWith(quarantine);
         String root = inQuarantine ? quarantine : archive;
-        String relative = parts[1].startsWith(root) ? parts[1].substring(root.length()) : parts[1];
-        Footer footer = checkedFooter(new Path(parts[1]), Long.parseLong(parts[0]), batchId);
-        (inQuarantine ? quarantined : archived).add(new DataFile(relative, footer.rows(), Long.parseLong(parts[0])));
+        String relative = file.startsWith(root) ? file.substring(root.length()) : file;
+        Footer footer = checkedFooter(new Path(file), bytes, batchId);
+        if (lateRows > footer.rows()) {
+          throw new IllegalStateException("batch " + batchId + ": " + file + " holds " + footer.rows() + " rows but"
+              + " its task counted " + lateRows + " late; not committing");
+        }
+        (inQuarantine ? quarantined : archived).add(new DataFile(relative, footer.rows(), bytes));
         if (!inQuarantine && footer.hasExtra()) {
-          withExtra.add(parts[1]);
+          withExtra.add(file);
+        }
+        if (lateRows > 0) {
+          late.merge(partition(relative), lateRows, Long::sum);
         }
       }
       fs.delete(receipt, false);
       archived.sort(Comparator.comparing(DataFile::path));
       quarantined.sort(Comparator.comparing(DataFile::path));
-      return new Committed(List.copyOf(archived), List.copyOf(quarantined), List.copyOf(withExtra));
+      return new Committed(List.copyOf(archived), List.copyOf(quarantined), List.copyOf(withExtra), late);
     } catch (IOException e) {
       throw new RetriableException("cannot read the write receipt " + receipt + ": " + e.getMessage(), e);
     }
@@ -247,12 +295,17 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   private static List<String> partitions(List<DataFile> files) {
     TreeSet<String> dirs = new TreeSet<>();
     for (DataFile f : files) {
-      int slash = f.path().lastIndexOf('/');
-      if (slash > 0) {
-        dirs.add(f.path().substring(0, slash));
+      if (f.path().lastIndexOf('/') > 0) {
+        dirs.add(partition(f.path()));
       }
     }
     return List.copyOf(dirs);
+  }
+
+  /** The partition directory of an archive file's relative path, e.g. {@code event_date=2026-11-25}. */
+  private static String partition(String relativePath) {
+    int slash = relativePath.lastIndexOf('/');
+    return slash > 0 ? relativePath.substring(0, slash) : "";
   }
 
 }

@@ -31,6 +31,12 @@ public class RoutedParquetFormat extends ParquetFileFormat {
   static final String ARCHIVE_COLUMNS = "archiver.route.archive-columns";
   static final String QUARANTINE_COLUMNS = "archiver.route.quarantine-columns";
   static final String ERROR_COLUMN = "archiver.route.error-column";
+  /** Ordinal of a boolean column, true for archived rows past the late horizon; unset: none are counted. */
+  static final String LATE_COLUMN = "archiver.route.late-column";
+  /** Bytes at which an archive file rolls to the next ({@code output.target-file-size}); unset: no size roll. */
+  static final String TARGET_FILE_SIZE = "archiver.route.target-file-size";
+  /** Rows between two looks at a file's size: asking Parquet for it walks every column's buffers. */
+  static final int SIZE_CHECK_ROWS = 100;
 
   @Override
   public OutputWriterFactory prepareWrite(SparkSession spark, Job job,
@@ -45,7 +51,23 @@ public class RoutedParquetFormat extends ParquetFileFormat {
       quarantineFields[i] = dataSchema.fields()[quarantineOrdinals[i]];
     }
     OutputWriterFactory parquet = super.prepareWrite(spark, job, options, archive);
-    return new Factory(parquet, archiveColumns, new StructType(quarantineFields), quarantineOrdinals, error);
+    int late = options.get(LATE_COLUMN).map(Integer::parseInt).getOrElse(() -> -1);
+    long target = options.get(TARGET_FILE_SIZE).map(Long::parseLong).getOrElse(() -> Long.MAX_VALUE);
+    return new Factory(parquet, archiveColumns, new StructType(quarantineFields), quarantineOrdinals, error, late,
+        target);
+  }
+
+  /**
+   * The n-th file an archive file rolls to by size: {@code part-...-<attempt>.c000.snappy.parquet} becomes
+   * {@code part-...-<attempt>.c000-r001.snappy.parquet}. Derived from the name Spark got from the commit protocol,
+   * unique to the task attempt, so the rolled names are too, and unlike Spark's own {@code .c001} (its record roll).
+   */
+  static Path rolled(Path file, int n) {
+    String name = file.getName();
+    int first = name.indexOf('.');
+    int second = first < 0 ? -1 : name.indexOf('.', first + 1);
+    int at = second < 0 ? name.length() : second;
+    return new Path(file.getParent(), name.substring(0, at) + String.format("-r%03d", n) + name.substring(at));
   }
 
   private static String option(scala.collection.immutable.Map<String, String> options, String key) {
@@ -61,14 +83,18 @@ public class RoutedParquetFormat extends ParquetFileFormat {
     private final StructType quarantine;
     private final int[] quarantineOrdinals;
     private final int error;
+    private final int late;
+    private final long targetFileSize;
 
     Factory(OutputWriterFactory parquet, int archiveColumns, StructType quarantine, int[] quarantineOrdinals,
-        int error) {
+        int error, int late, long targetFileSize) {
       this.parquet = parquet;
       this.archiveColumns = archiveColumns;
       this.quarantine = quarantine;
       this.quarantineOrdinals = quarantineOrdinals;
       this.error = error;
+      this.late = late;
+      this.targetFileSize = targetFileSize;
     }
 
     @Override
@@ -85,7 +111,8 @@ public class RoutedParquetFormat extends ParquetFileFormat {
   /**
    * Opens each of its two files at its first row: a partition whose rows all fail writes no archive file, and a
    * batch with no failures no quarantine file. Each file opened is recorded for the commit protocol, which lists
-   * exactly those.
+   * exactly those. An archive file whose size passes the target is closed and the next rows go to a file rolled from
+   * its name ({@link #rolled}); each archive file's late rows are recorded as it closes.
    */
   private static final class RoutingWriter extends OutputWriter {
     private final String path;
@@ -95,6 +122,10 @@ public class RoutedParquetFormat extends ParquetFileFormat {
     private final DataType[] quarantineTypes;
     private final LeadingColumns archiveRow;
     private OutputWriter archive;
+    private Path archivePath;
+    private long archiveLate;
+    private long rowsSinceSizeCheck;
+    private int rolls;
     private OutputWriter quarantine;
 
     RoutingWriter(String path, StructType dataSchema, TaskAttemptContext context, Factory factory) {
@@ -111,10 +142,19 @@ public class RoutedParquetFormat extends ParquetFileFormat {
     public void write(InternalRow row) {
       if (row.isNullAt(factory.error)) {
         if (archive == null) {
-          archive = factory.parquet.newInstance(path, dataSchema, context);
-          OpenedFiles.record(context.getConfiguration(), new Path(path));
+          openArchive();
         }
         archive.write(archiveRow.of(row));
+        if (factory.late >= 0 && !row.isNullAt(factory.late) && row.getBoolean(factory.late)) {
+          archiveLate++;
+        }
+        if (factory.targetFileSize != Long.MAX_VALUE && ++rowsSinceSizeCheck >= SIZE_CHECK_ROWS) {
+          rowsSinceSizeCheck = 0;
+          if (shouldRoll(ParquetDataSize.of(archive), factory.targetFileSize)) {
+            closeArchive();
+            rolls++;
+          }
+        }
         return;
       }
       if (quarantine == null) {
@@ -126,6 +166,29 @@ public class RoutedParquetFormat extends ParquetFileFormat {
         values[i] = row.isNullAt(ordinal) ? null : row.get(ordinal, quarantineTypes[i]);
       }
       quarantine.write(new GenericInternalRow(values));
+    }
+
+    /** Roll when the file's bytes so far (written plus buffered) reached the target. */
+    private static boolean shouldRoll(long bytes, long target) {
+      return bytes >= target;
+    }
+
+    /** The file Spark asked for first, then its rolled successors, each recorded before a byte is written. */
+    private void openArchive() {
+      archivePath = rolls == 0 ? new Path(path) : rolled(new Path(path), rolls);
+      OpenedFiles.record(context.getConfiguration(), archivePath);
+      archive = factory.parquet.newInstance(archivePath.toString(), dataSchema, context);
+      archiveLate = 0;
+      rowsSinceSizeCheck = 0;
+    }
+
+    private void closeArchive() {
+      try {
+        archive.close();
+      } finally {
+        OpenedFiles.recordLate(context.getConfiguration(), archivePath, archiveLate);
+        archive = null;
+      }
     }
 
     private OutputWriter openQuarantine() {
@@ -143,7 +206,7 @@ public class RoutedParquetFormat extends ParquetFileFormat {
     public void close() {
       try {
         if (archive != null) {
-          archive.close();
+          closeArchive();
         }
       } finally {
         if (quarantine != null) {

@@ -119,6 +119,38 @@ class ArchiveJobIT extends SparkIT {
     Archives.assertEveryOffsetCommittedOnce(manifests, endOffsets());
   }
 
+  /**
+   * The three issue-11 keys through the whole job: late rows counted against each batch's time (with a 1 ms horizon
+   * the events produced before the query started are late), files rolled at a small target, one writer per partition
+   * per batch, and every record still archived exactly once from the listed files.
+   */
+  @Test
+  void lateRowsRolledFilesAndBoundedFanOutKeepEveryRecordOnce() {
+    DataGenerator.Result produced = produce(2_000, 0.01);
+    run(config(Map.of("output.late-after", "1ms", "output.target-file-size", "16k",
+        "output.max-files-per-partition-per-batch", "1")), BatchHook.NONE);
+
+    List<CommitManifest> manifests = Archives.manifests(output);
+    Archives.assertExactlyOnce(spark(), manifests, endOffsets(), produced.malformed(),
+        spark().sessionState().newHadoopConf());
+    for (CommitManifest m : manifests) {
+      assertThat(m.lateBefore()).as("batch %s measured against its horizon", m.batchId()).isPresent();
+      assertThat(m.lateRows()).as("batch %s", m.batchId()).isLessThanOrEqualTo(m.numArchived());
+      assertThat(m.partitions()).as("late partitions are partitions the batch wrote")
+          .containsAll(m.latePartitions().keySet());
+      Map<String, Long> writers = m.files().stream().collect(java.util.stream.Collectors.groupingBy(
+          f -> f.path().substring(0, f.path().lastIndexOf('/')) + " split "
+              + f.path().substring(f.path().lastIndexOf('/') + 1).split("-")[2],
+          java.util.stream.Collectors.counting()));
+      assertThat(writers.keySet().stream().map(k -> k.substring(0, k.indexOf(" split "))).toList())
+          .as("one writing task per partition in batch %s: %s", m.batchId(), writers).doesNotHaveDuplicates();
+    }
+    assertThat(manifests.stream().mapToLong(CommitManifest::lateRows).sum())
+        .as("the events produced before the query ran are late by a 1 ms horizon").isPositive();
+    assertThat(manifests.stream().flatMap(m -> m.files().stream()).filter(f -> f.path().contains("-r00")))
+        .as("files rolled at the 16k target").isNotEmpty();
+  }
+
   @Test
   void partitionsByEventHourWhenAsked() {
     produce(300, 0);

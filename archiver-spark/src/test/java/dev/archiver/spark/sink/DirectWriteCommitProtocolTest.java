@@ -106,6 +106,28 @@ class DirectWriteCommitProtocolTest {
     assertThat(files(onlyBadRows.commit())).containsExactly(qualified(quarantine));
   }
 
+  @Test
+  void filesRolledBySizeAreReportedWithTheirLateRowsAndDeletedWhenTheirAttemptAborts() throws IOException {
+    Attempt committing = new Attempt(UUID.randomUUID().toString(), 11);
+    Path first = committing.writeArchiveRows();
+    Path roll = committing.writeRolled(1, 7);
+    assertThat(roll.getName()).as("named after the attempt's own file").startsWith(first.getName().split("\\.")[0])
+        .endsWith(".c000-r001.snappy.parquet");
+    @SuppressWarnings("unchecked")
+    List<String> lines = (List<String>) committing.commit().obj();
+    assertThat(lines).as("bytes, late rows, path").containsExactly("3\t0\t" + qualified(first),
+        "3\t7\t" + qualified(roll));
+
+    Attempt denied = new Attempt(UUID.randomUUID().toString(), 12);
+    Path deniedFirst = denied.writeArchiveRows();
+    Path deniedRoll = denied.writeRolled(1, 0);
+    assertThatThrownBy(denied::commit).hasRootCauseInstanceOf(CommitDeniedException.class);
+    denied.abort();
+    assertThat(exists(deniedFirst)).isFalse();
+    assertThat(exists(deniedRoll)).as("a rolled file is the aborting attempt's own too").isFalse();
+    assertThat(exists(roll)).as("the committed attempt's rolled file stays").isTrue();
+  }
+
   /** One task attempt of split {@link #SPLIT} in the write {@code writeId}, with its own protocol instance. */
   private final class Attempt {
     final DirectWriteCommitProtocol protocol;
@@ -131,6 +153,15 @@ class DirectWriteCommitProtocolTest {
       touch(newArchiveFile());
       OpenedFiles.record(context.getConfiguration(), archiveFile);
       return archiveFile;
+    }
+
+    /** What a routed writer does when the archive file passes its target size: the next rows go to a rolled file. */
+    Path writeRolled(int n, long lateRows) throws IOException {
+      Path file = RoutedParquetFormat.rolled(archiveFile, n);
+      OpenedFiles.record(context.getConfiguration(), file);
+      touch(file);
+      OpenedFiles.recordLate(context.getConfiguration(), file, lateRows);
+      return file;
     }
 
     Path writeQuarantineRows() throws IOException {
@@ -165,6 +196,6 @@ class DirectWriteCommitProtocolTest {
 
   @SuppressWarnings("unchecked")
   private static List<String> files(TaskCommitMessage message) {
-    return ((List<String>) message.obj()).stream().map(l -> l.split("\t", 2)[1]).toList();
+    return ((List<String>) message.obj()).stream().map(l -> l.split("\t", 3)[2]).toList();
   }
 }
