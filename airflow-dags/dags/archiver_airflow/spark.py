@@ -24,39 +24,11 @@ OVERRIDABLE = (
     "metrics.heap-alert-ratio",
 )
 
-# Spark 3.5 on Java 17 needs these; the same list is in bin/archiver and the Maven surefire setup.
-JAVA_17_OPTIONS = " ".join(
-    [
-        *(
-            f"--add-opens=java.base/{package}=ALL-UNNAMED"
-            for package in (
-                "java.lang",
-                "java.lang.invoke",
-                "java.lang.reflect",
-                "java.io",
-                "java.net",
-                "java.nio",
-                "java.util",
-                "java.util.concurrent",
-                "java.util.concurrent.atomic",
-                "sun.nio.ch",
-                "sun.nio.cs",
-                "sun.security.action",
-                "sun.util.calendar",
-            )
-        ),
-        "-Djdk.reflect.useDirectMethodHandle=false",
-    ]
-)
-
 
 def spark_conf(driver_memory: str, extra: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """spark-submit --conf values; in client mode spark-submit applies the driver ones before the JVM starts."""
-    conf = {
-        "spark.driver.memory": driver_memory,
-        "spark.driver.extraJavaOptions": JAVA_17_OPTIONS,
-        "spark.executor.extraJavaOptions": JAVA_17_OPTIONS,
-    }
+    """spark-submit --conf values; in client mode spark-submit applies the driver ones before the JVM starts. No Java
+    17 options: Spark's launcher adds the module options Spark needs to the driver's and the executors' JVMs."""
+    conf = {"spark.driver.memory": driver_memory}
     conf.update({str(k): str(v) for k, v in (extra or {}).items()})
     return conf
 

@@ -28,7 +28,6 @@ import dev.archiver.spark.source.KafkaSource;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -137,11 +136,6 @@ public final class ArchiveJob implements AutoCloseable {
     } catch (TimeoutException e) {
       throw new ArchiverException("the streaming query did not start: " + e.getMessage(), e);
     }
-  }
-
-  /** The port of the Prometheus endpoint, when metrics.prometheus-port is set. */
-  public Optional<Integer> metricsPort() {
-    return metrics.port();
   }
 
   @Override
