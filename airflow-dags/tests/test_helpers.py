@@ -29,8 +29,10 @@ def test_run_args_refuse_what_the_archiver_would(args, message):
         spark.run_args(*args)
 
 
-def test_spark_conf_sizes_the_driver_and_passes_extra_confs():
+def test_spark_conf_sizes_and_opens_the_driver_and_passes_extra_confs():
     conf = spark.spark_conf("4g", {"spark.sql.shuffle.partitions": 8})
+    assert conf.pop("spark.driver.extraJavaOptions") == spark.JAVA_17_OPTIONS
+    assert "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED" in spark.JAVA_17_OPTIONS
     assert conf == {"spark.driver.memory": "4g", "spark.sql.shuffle.partitions": "8"}
     with pytest.raises(ValueError, match="set the Airflow Variable archiver_jar"):
         spark.application("")

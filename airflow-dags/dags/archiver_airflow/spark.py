@@ -25,10 +25,38 @@ OVERRIDABLE = (
 )
 
 
+# Spark 3.5 on Java 17 needs these opens. spark-submit's launcher gives them to a client-mode driver, and the
+# SparkContext to its executors, but a standalone worker launching a cluster-mode driver does not: they go in
+# spark.driver.extraJavaOptions. (pom.xml's spark.add-opens holds the list for JVMs the project starts itself.)
+JAVA_17_OPTIONS = " ".join(
+    [
+        *(
+            f"--add-opens=java.base/{package}=ALL-UNNAMED"
+            for package in (
+                "java.lang",
+                "java.lang.invoke",
+                "java.lang.reflect",
+                "java.io",
+                "java.net",
+                "java.nio",
+                "java.util",
+                "java.util.concurrent",
+                "java.util.concurrent.atomic",
+                "sun.nio.ch",
+                "sun.nio.cs",
+                "sun.security.action",
+                "sun.util.calendar",
+            )
+        ),
+        "-Djdk.reflect.useDirectMethodHandle=false",
+    ]
+)
+
+
 def spark_conf(driver_memory: str, extra: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """spark-submit --conf values; in client mode spark-submit applies the driver ones before the JVM starts. No Java
-    17 options: Spark's launcher adds the module options Spark needs to the driver's and the executors' JVMs."""
-    conf = {"spark.driver.memory": driver_memory}
+    """spark-submit --conf values; in client mode spark-submit applies the driver ones before the JVM starts. The
+    executors need no Java 17 options here: the SparkContext adds Spark's module options to theirs."""
+    conf = {"spark.driver.memory": driver_memory, "spark.driver.extraJavaOptions": JAVA_17_OPTIONS}
     conf.update({str(k): str(v) for k, v in (extra or {}).items()})
     return conf
 
