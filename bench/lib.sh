@@ -6,14 +6,9 @@ DDL='event_id STRING, event_time TIMESTAMP, service STRING, level STRING, user_i
 KAFKA_DIR="$WORK/kafka"
 JARS="$WORK/jars"
 
-# Spark on Java 17 needs these opens: the list bin/archiver passes, copied so the comparison jobs start the same way.
-ADD_OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED
-  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false)
+# A JVM started with plain java (not spark-submit, whose launcher adds them) needs the opens Spark 3.5 needs on Java
+# 17: the one list is pom.xml's spark.add-opens property, which the tests use too.
+read -ra ADD_OPENS <<< "$(sed -n 's:.*<spark.add-opens>\(.*\)</spark.add-opens>.*:\1:p' "$ROOT"/pom.xml)"
 
 log() { echo "bench: $*" >&2; }
 

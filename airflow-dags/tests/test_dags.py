@@ -35,7 +35,6 @@ def test_archiver_stream_resolves_arguments_then_submits(dagbag):
     assert submit._java_class == "dev.archiver.cli.ArchiverCli"
     assert "archiver_spark_conn_id" in submit.conn_id and "conn_id" in submit.template_fields
     assert submit.conf["spark.driver.extraJavaOptions"] == spark.JAVA_17_OPTIONS
-    assert submit.conf["spark.executor.extraJavaOptions"] == spark.JAVA_17_OPTIONS
     assert submit.conf["spark.driver.memory"] == "{{ params.driver_memory }}"
 
 

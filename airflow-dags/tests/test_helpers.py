@@ -29,10 +29,11 @@ def test_run_args_refuse_what_the_archiver_would(args, message):
         spark.run_args(*args)
 
 
-def test_spark_conf_opens_the_jdk_for_driver_and_executors():
+def test_spark_conf_sizes_and_opens_the_driver_and_passes_extra_confs():
     conf = spark.spark_conf("4g", {"spark.sql.shuffle.partitions": 8})
-    assert conf["spark.driver.memory"] == "4g" and conf["spark.sql.shuffle.partitions"] == "8"
-    assert "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED" in conf["spark.executor.extraJavaOptions"]
+    assert conf.pop("spark.driver.extraJavaOptions") == spark.JAVA_17_OPTIONS
+    assert "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED" in spark.JAVA_17_OPTIONS
+    assert conf == {"spark.driver.memory": "4g", "spark.sql.shuffle.partitions": "8"}
     with pytest.raises(ValueError, match="set the Airflow Variable archiver_jar"):
         spark.application("")
 

@@ -26,7 +26,10 @@ OVERRIDABLE = (
     "metrics.heap-alert-ratio",
 )
 
-# Spark 3.5 on Java 17 needs these; the same list is in bin/archiver and the Maven surefire setup.
+
+# Spark 3.5 on Java 17 needs these opens. spark-submit's launcher gives them to a client-mode driver, and the
+# SparkContext to its executors, but a standalone worker launching a cluster-mode driver does not: they go in
+# spark.driver.extraJavaOptions. (pom.xml's spark.add-opens holds the list for JVMs the project starts itself.)
 JAVA_17_OPTIONS = " ".join(
     [
         *(
@@ -53,12 +56,9 @@ JAVA_17_OPTIONS = " ".join(
 
 
 def spark_conf(driver_memory: str, extra: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """spark-submit --conf values; in client mode spark-submit applies the driver ones before the JVM starts."""
-    conf = {
-        "spark.driver.memory": driver_memory,
-        "spark.driver.extraJavaOptions": JAVA_17_OPTIONS,
-        "spark.executor.extraJavaOptions": JAVA_17_OPTIONS,
-    }
+    """spark-submit --conf values; in client mode spark-submit applies the driver ones before the JVM starts. The
+    executors need no Java 17 options here: the SparkContext adds Spark's module options to theirs."""
+    conf = {"spark.driver.memory": driver_memory, "spark.driver.extraJavaOptions": JAVA_17_OPTIONS}
     conf.update({str(k): str(v) for k, v in (extra or {}).items()})
     return conf
 

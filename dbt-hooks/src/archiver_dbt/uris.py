@@ -47,13 +47,5 @@ def join(base: str, relative: str) -> str:
     return base.rstrip("/") + "/" + relative
 
 
-def parent(uri: str) -> str:
-    stripped = uri.rstrip("/")
-    cut = stripped.rfind("/")
-    if cut <= 0 or stripped[:cut].endswith(":/"):
-        raise ValueError(f"{uri} has no parent directory")
-    return stripped[:cut]
-
-
 def basename(uri: str) -> str:
     return uri.rstrip("/").rsplit("/", 1)[-1]

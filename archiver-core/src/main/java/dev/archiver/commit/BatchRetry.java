@@ -1,6 +1,7 @@
 package dev.archiver.commit;
 
 import dev.archiver.ArchiverException;
+import dev.archiver.Backoff;
 import dev.archiver.CommitConflictException;
 import dev.archiver.InvalidInputException;
 import dev.archiver.Sleeper;
@@ -17,37 +18,26 @@ import org.slf4j.LoggerFactory;
  */
 public final class BatchRetry {
   private static final Logger LOG = LoggerFactory.getLogger(BatchRetry.class);
-  private static final Duration MAX_WAIT = Duration.ofMinutes(1);
 
   private final int retries;
-  private final Duration initialWait;
+  private final Backoff backoff;
   private final Sleeper sleeper;
 
   public BatchRetry(int retries, Duration initialWait, Sleeper sleeper) {
     this.retries = retries;
-    this.initialWait = initialWait;
+    this.backoff = Backoff.doubling(initialWait);
     this.sleeper = sleeper;
   }
 
   /**
-   * The longest this retry waits in all before giving up: {@code retries} waits from {@code initialWait}, doubling,
-   * each at most a minute. Not counting the attempts themselves.
+   * The longest this retry waits in all before giving up: {@code retries} waits of {@link Backoff#doubling} from
+   * {@code initialWait}. Not counting the attempts themselves.
    */
   public static Duration totalWait(int retries, Duration initialWait) {
-    Duration total = Duration.ZERO;
-    Duration wait = initialWait;
-    for (int i = 0; i < retries; i++) {
-      if (wait.equals(MAX_WAIT)) {
-        return total.plus(MAX_WAIT.multipliedBy(retries - i));
-      }
-      total = total.plus(wait);
-      wait = wait.multipliedBy(2).compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait.multipliedBy(2);
-    }
-    return total;
+    return Backoff.doubling(initialWait).total(retries);
   }
 
   public <T> T run(long batchId, Supplier<T> attempt) {
-    Duration wait = initialWait;
     for (int retry = 1; ; retry++) {
       try {
         return attempt.get();
@@ -63,14 +53,13 @@ public final class BatchRetry {
           throw e;
         }
         LOG.warn("batch {} failed ({}); retry {}/{} in {} ms", batchId, ArchiverException.rootMessage(e), retry, retries,
-            wait.toMillis());
+            backoff.before(retry).toMillis());
         try {
-          sleeper.sleep(wait);
+          backoff.sleep(retry, sleeper);
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw e;
         }
-        wait = wait.multipliedBy(2).compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait.multipliedBy(2);
       }
     }
   }

@@ -160,7 +160,7 @@ public final class ArchiverConfigKeys {
   public static final ConfigKey NOTIFY_ATTEMPTS = optional("notify.max-attempts", ValueType.positiveLong(), "5",
       "Attempts per notification before it is logged and skipped.");
   public static final ConfigKey NOTIFY_BACKOFF = optional("notify.initial-backoff", ValueType.duration(), "1s",
-      "Wait before the first retry of a notification; doubles with each attempt.");
+      "Wait before the first retry of a notification; doubles with each attempt, up to 1 minute.");
 
   public static final ConfigKey JOB_NAME = optional("job.name", ValueType.string(), "archiver",
       "Name of the Spark application and the streaming query.");

@@ -54,9 +54,4 @@ public final class Durations {
     }
     return sb.toString();
   }
-
-  /** The form Spark's trigger and our logs use: whole milliseconds. */
-  public static String format(Duration d) {
-    return d.toMillis() + "ms";
-  }
 }

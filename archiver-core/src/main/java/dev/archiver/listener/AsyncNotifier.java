@@ -1,5 +1,6 @@
 package dev.archiver.listener;
 
+import dev.archiver.Backoff;
 import dev.archiver.Sleeper;
 import dev.archiver.commit.CommitManifest;
 import java.time.Duration;
@@ -97,7 +98,7 @@ public final class AsyncNotifier implements CommitListener, AutoCloseable {
 
   /** False when interrupted (shutdown); a batch given up on is logged and skipped. */
   private boolean deliver(CommitManifest manifest) {
-    Duration backoff = retry.initialBackoff();
+    Backoff backoff = Backoff.doubling(retry.initialBackoff());
     for (int attempt = 1; ; attempt++) {
       try {
         target.onCommitted(manifest);
@@ -109,14 +110,13 @@ public final class AsyncNotifier implements CommitListener, AutoCloseable {
           return true;
         }
         LOG.info("{}: batch {} attempt {} failed ({}); retrying in {} ms", name, manifest.batchId(), attempt,
-            e.getMessage(), backoff.toMillis());
+            e.getMessage(), backoff.before(attempt).toMillis());
       }
       try {
-        retry.sleeper().sleep(backoff);
+        backoff.sleep(attempt, retry.sleeper());
       } catch (InterruptedException e) {
         return false;
       }
-      backoff = backoff.multipliedBy(2);
     }
   }
 }

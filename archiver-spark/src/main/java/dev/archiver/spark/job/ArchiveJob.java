@@ -1,6 +1,7 @@
 package dev.archiver.spark.job;
 
 import dev.archiver.ArchiverException;
+import dev.archiver.Backoff;
 import dev.archiver.CommitConflictException;
 import dev.archiver.InvalidInputException;
 import dev.archiver.Sleeper;
@@ -149,11 +150,6 @@ public final class ArchiveJob implements AutoCloseable {
     }
   }
 
-  /** The port of the Prometheus endpoint, when metrics.prometheus-port is set. */
-  public Optional<Integer> metricsPort() {
-    return metrics.port();
-  }
-
   @Override
   public void close() {
     if (lease != null) {
@@ -172,7 +168,7 @@ public final class ArchiveJob implements AutoCloseable {
    */
   public void run() {
     try {
-      Duration wait = config.output().retryWait();
+      Backoff backoff = Backoff.doubling(config.output().retryWait());
       for (int restart = 1; ; restart++) {
         try {
           StreamingQuery query = start();
@@ -197,9 +193,8 @@ public final class ArchiveJob implements AutoCloseable {
             throw failure;
           }
           LOG.warn("the archive query failed ({}); restarting from the checkpoint in {} ms ({}/{})",
-              ArchiverException.rootMessage(e), wait.toMillis(), restart, config.output().retries());
-          Thread.sleep(wait.toMillis());
-          wait = wait.multipliedBy(2);
+              ArchiverException.rootMessage(e), backoff.before(restart).toMillis(), restart, config.output().retries());
+          backoff.sleep(restart, Sleeper.REAL);
         }
       }
     } catch (InterruptedException e) {

@@ -45,15 +45,18 @@ public final class Drivers {
 
   /**
    * {@code spark-submit} of the shaded jar to the cluster in a deploy mode ({@code client}: the driver runs in the
-   * spark-submit JVM; {@code cluster}: on a worker, spark-submit waits for it), with {@code --jars} and confs.
+   * spark-submit JVM; {@code cluster}: on a worker, spark-submit waits for it), with {@code --jars} and confs. Java 17
+   * options only for a cluster-mode driver, as the README says: spark-submit's launcher gives them to a client-mode
+   * driver and the SparkContext to executors, but a worker launching a driver does not.
    */
   public static Process sparkSubmit(LocalClusterExtension.Cluster cluster, String deployMode, Path log,
       List<String> jars, Map<String, String> conf, List<String> runArgs) {
     List<String> cmd = new ArrayList<>(List.of(cluster.sparkSubmit().toString(), "--master", cluster.masterUrl(),
         "--deploy-mode", deployMode, "--class", "dev.archiver.cli.ArchiverCli", "--driver-memory", "1g",
-        "--conf", "spark.driver.extraJavaOptions=" + String.join(" ", addOpens()),
-        "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", addOpens()),
         "--conf", "spark.standalone.submit.waitAppCompletion=true"));
+    if (deployMode.equals("cluster")) {
+      cmd.addAll(List.of("--conf", "spark.driver.extraJavaOptions=" + String.join(" ", addOpens())));
+    }
     if (!jars.isEmpty()) {
       cmd.addAll(List.of("--jars", String.join(",", jars)));
     }
