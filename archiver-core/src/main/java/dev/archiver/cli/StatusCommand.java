@@ -56,7 +56,7 @@ final class StatusCommand implements Command {
       int files = live.live().size();
       long bytes = live.live().values().stream().mapToLong(DataFile::bytes).sum();
       out.println("files:               " + files + " (" + bytes + " bytes" + (files == 0 ? "" : "; average "
-          + mib(bytes / files) + "; last batch " + last.files().size() + " files, " + mib(last.archivedBytes()))
+          + size(bytes / files) + "; last batch " + last.files().size() + " files, " + size(last.archivedBytes()))
           + ")");
       if (!compactions.isEmpty()) {
         CompactionManifest lastCompaction = compactions.get(compactions.size() - 1);
@@ -123,8 +123,19 @@ final class StatusCommand implements Command {
             .limit(5).map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", ")));
   }
 
-  private static String mib(long bytes) {
-    return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+  /** A size for people: bytes, KiB, MiB or GiB with one decimal (a 46 KB file is not "0.0 MiB"). */
+  static String size(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double value = bytes / 1024.0;
+    int unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
   }
 
   /** The end offset committed for each partition: the latest manifest that covers it. */

@@ -138,8 +138,8 @@ class ArchiverCliTest {
     String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
     assertThat(cli.execute(status)).isZero();
     assertThat(out()).contains("late records:        9 of 300 archived (3.0%), in 2 of 3 batches; most in"
-        + " event_date=2026-11-21 (6), event_date=2026-11-20 (3)", "files:               3 (", "bytes; average 0.0 MiB;"
-        + " last batch 1 files, 0.0 MiB)");
+        + " event_date=2026-11-21 (6), event_date=2026-11-20 (3)", "files:               3 (", "bytes; average 1000 B;"
+        + " last batch 1 files, 1000 B)");
   }
 
   @Test
@@ -154,7 +154,7 @@ class ArchiverCliTest {
             150, 1500))));
     String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--no-lag"};
     assertThat(cli.execute(status)).isZero();
-    assertThat(out()).contains("files:               1 (1500 bytes; average 0.0 MiB;",
+    assertThat(out()).contains("files:               1 (1500 bytes; average 1.5 KiB;",
         "compactions:         1 (last: compaction 0 at 2026-11-27T00:00:00Z of event_date=2026-11-25); 2 file(s)"
             + " replaced", "records archived:    150");
   }
@@ -197,6 +197,15 @@ class ArchiverCliTest {
         .containsExactly("file:/archive/event_date=2026-11-25/part-00000000000000000001-00000.c000.snappy.parquet");
     assertThat(cli.execute(new String[] {"schema", "--output", "/tmp/a"})).isEqualTo(2);
     assertThat(err()).contains("'schema suggest'");
+  }
+
+  @Test
+  void sizesReadAsPeopleWriteThem() {
+    assertThat(StatusCommand.size(0)).isEqualTo("0 B");
+    assertThat(StatusCommand.size(1023)).isEqualTo("1023 B");
+    assertThat(StatusCommand.size(46_933)).isEqualTo("45.8 KiB");
+    assertThat(StatusCommand.size(128L << 20)).isEqualTo("128.0 MiB");
+    assertThat(StatusCommand.size(3L << 40)).isEqualTo("3.0 TiB");
   }
 
   @Test
