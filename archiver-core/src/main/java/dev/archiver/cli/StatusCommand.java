@@ -148,7 +148,7 @@ final class StatusCommand implements Command {
     try {
       timeout = Durations.parse(raw);
     } catch (IllegalArgumentException e) {
-      throw new UsageException("--timeout: " + e.getMessage() + " (e.g. --timeout 5s)");
+      throw new UsageException("--timeout: " + e.getMessage());
     }
     if (timeout.isNegative() || timeout.isZero()) {
       throw new UsageException("--timeout: '" + raw + "' is not positive; use e.g. 5s");

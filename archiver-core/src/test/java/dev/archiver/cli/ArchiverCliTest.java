@@ -219,7 +219,7 @@ class ArchiverCliTest {
   void statusTimeoutMustBeAPositiveDuration() {
     String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--timeout"};
     assertThat(cli.execute(concat(status, "abc"))).isEqualTo(2);
-    assertThat(err()).contains("archiver status: --timeout: 'abc' is not a duration", "e.g. --timeout 5s",
+    assertThat(err()).contains("archiver status: --timeout: 'abc' is not a duration; use e.g. 500ms, 30s",
         "See 'bin/archiver status --help'");
     assertThat(cli.execute(concat(status, "0s"))).isEqualTo(2);
     assertThat(err()).contains("--timeout: '0s' is not positive");
