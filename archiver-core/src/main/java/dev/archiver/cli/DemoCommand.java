@@ -171,7 +171,8 @@ final class DemoCommand implements Command {
     out.printf("  quarantined:         %d%n", quarantined);
     out.printf("  batches:             %d%n", manifests.size());
     out.printf("  archive files:       %d (%.1f MiB)%n", files, bytes / 1048576.0);
-    long lag = StatusCommand.printLag(out, "  ", config, StatusCommand.committedEnds(manifests));
+    long lag = StatusCommand.printLag(out, "  ", config, StatusCommand.committedEnds(manifests),
+        StatusCommand.DEFAULT_TIMEOUT);
     out.println("  archive:             " + config.output().path());
     out.println("  manifests:           " + config.output().manifests());
     boolean ok = produced == archived + quarantined && lag == 0;

@@ -2,6 +2,7 @@ package dev.archiver.kafka;
 
 import dev.archiver.InvalidInputException;
 import dev.archiver.RetriableException;
+import dev.archiver.config.Durations;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +16,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.KafkaException;
@@ -26,23 +30,38 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /** The few broker questions the CLI asks: end offsets (for lag), and topic creation (for datagen and the demo). */
 public final class KafkaAdmin implements AutoCloseable {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  /** How long a question may take unless the caller says otherwise: creating a topic and waiting for its leaders. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   private final Admin admin;
-
+  private final Duration timeout;
   private final Map<String, String> kafkaOptions;
+  /** Set once a question went unanswered: closing then does not wait for the broker either. */
+  private volatile boolean unanswered;
+
+  /** {@link #KafkaAdmin(String, Map, Duration)} with {@link #DEFAULT_TIMEOUT}. */
+  public KafkaAdmin(String bootstrapServers, Map<String, String> kafkaOptions) {
+    this(bootstrapServers, kafkaOptions, DEFAULT_TIMEOUT);
+  }
 
   /**
-   * An admin client with the archiver's consumer settings ({@code source.kafka.*}). Throws
-   * {@link InvalidInputException} naming the setting when those settings cannot work (a key store that does not
-   * open with its password).
+   * An admin client with the archiver's consumer settings ({@code source.kafka.*}) whose every question (all the
+   * requests {@link #endOffsets} makes, say) is answered or given up within {@code timeout}; a broker that does not
+   * answer is a {@link RetriableException} saying so. Throws {@link InvalidInputException} naming the setting when
+   * those settings cannot work (a key store that does not open with its password).
    */
-  public KafkaAdmin(String bootstrapServers, Map<String, String> kafkaOptions) {
+  public KafkaAdmin(String bootstrapServers, Map<String, String> kafkaOptions, Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
     this.kafkaOptions = Map.copyOf(kafkaOptions);
+    this.timeout = timeout;
     Properties props = new Properties();
     props.putAll(kafkaOptions);
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+    // Kafka's clients retry an unreachable broker until these expire: the caller's bound, not Kafka's 60 s.
+    String ms = Long.toString(Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms);
     try {
       this.admin = Admin.create(props);
     } catch (KafkaException e) {
@@ -107,19 +126,28 @@ public final class KafkaAdmin implements AutoCloseable {
     return offsets(topics, pattern, OffsetSpec.earliest());
   }
 
+  /** The two or three requests of one answer share the timeout: the whole answer takes at most that long. */
   private Map<TopicPartition, Long> offsets(Optional<String> topics, Optional<String> pattern, OffsetSpec spec) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     Set<String> names = topics.map(t -> Set.of(t.split(",")).stream().map(String::trim).collect(Collectors.toSet()))
         .orElseGet(() -> {
           Pattern p = Pattern.compile(pattern.orElseThrow());
-          return get(admin.listTopics().names()).stream().filter(n -> p.matcher(n).matches())
-              .collect(Collectors.toSet());
+          return get(admin.listTopics(new ListTopicsOptions().timeoutMs(remainingMs(deadline))).names(), deadline)
+              .stream().filter(n -> p.matcher(n).matches()).collect(Collectors.toSet());
         });
-    Map<TopicPartition, OffsetSpec> request = get(admin.describeTopics(names).allTopicNames()).values().stream()
+    Map<TopicPartition, OffsetSpec> request = get(admin.describeTopics(names,
+        new DescribeTopicsOptions().timeoutMs(remainingMs(deadline))).allTopicNames(), deadline).values().stream()
         .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
         .collect(Collectors.toMap(tp -> tp, tp -> spec));
     Map<TopicPartition, Long> out = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
-    get(admin.listOffsets(request).all()).forEach((tp, info) -> out.put(tp, info.offset()));
+    get(admin.listOffsets(request, new ListOffsetsOptions().timeoutMs(remainingMs(deadline))).all(), deadline)
+        .forEach((tp, info) -> out.put(tp, info.offset()));
     return out;
+  }
+
+  /** Milliseconds left until the deadline, at least 1 (Kafka reads 0 or less as "the default"). */
+  private static int remainingMs(long deadline) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000));
   }
 
   /**
@@ -149,7 +177,7 @@ public final class KafkaAdmin implements AutoCloseable {
    * the admin client retries NOT_LEADER_OR_FOLLOWER and LEADER_NOT_AVAILABLE with fresh metadata until then.
    */
   public void awaitLeaders(String topic) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       try {
         endOffsets(Optional.of(topic), Optional.empty());
@@ -159,7 +187,7 @@ public final class KafkaAdmin implements AutoCloseable {
         boolean notYet = e.getCause() instanceof org.apache.kafka.common.errors.RetriableException;
         if (!notYet || System.nanoTime() > deadline) {
           throw new RetriableException("the partitions of topic " + topic + " have no serving leader after "
-              + TIMEOUT.toSeconds() + "s: " + e.getMessage(), e);
+              + Durations.human(timeout) + ": " + e.getMessage(), e);
         }
       }
       try {
@@ -172,24 +200,58 @@ public final class KafkaAdmin implements AutoCloseable {
   }
 
   private <T> T get(org.apache.kafka.common.KafkaFuture<T> future) {
+    return get(future, System.nanoTime() + timeout.toNanos());
+  }
+
+  /**
+   * The answer, or a {@link RetriableException} once the deadline passed. Kafka's own expiry of a call (at the
+   * same deadline) is the same "did not answer", not its message about node assignments.
+   */
+  private <T> T get(org.apache.kafka.common.KafkaFuture<T> future, long deadline) {
     try {
-      return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       Optional<InvalidInputException> refused = refused(e.getCause(), kafkaOptions);
       if (refused.isPresent()) {
         throw refused.get();
       }
+      if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+        throw notAnswered(e.getCause());
+      }
       throw new RetriableException("Kafka request failed: " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
-      throw new RetriableException("Kafka did not answer within " + TIMEOUT.toSeconds() + "s; is the broker up?", e);
+      future.cancel(true);
+      throw notAnswered(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableException("interrupted while waiting for Kafka", e);
     }
   }
 
+  private RetriableException notAnswered(Throwable cause) {
+    unanswered = true;
+    return new NoAnswerException("Kafka did not answer within " + Durations.human(timeout) + "; is the broker up?",
+        timeout, cause);
+  }
+
+  /** The broker did not answer a question within the admin client's timeout (down, unreachable, or overloaded). */
+  public static final class NoAnswerException extends RetriableException {
+    private final Duration timeout;
+
+    NoAnswerException(String message, Duration timeout, Throwable cause) {
+      super(message, cause);
+      this.timeout = timeout;
+    }
+
+    /** The timeout the broker did not answer within. */
+    public Duration timeout() {
+      return timeout;
+    }
+  }
+
+  /** Closes the client; after an unanswered question without waiting for the broker's answers still due. */
   @Override
   public void close() {
-    admin.close(Duration.ofSeconds(5));
+    admin.close(unanswered ? Duration.ZERO : Duration.ofSeconds(5));
   }
 }

@@ -160,6 +160,73 @@ class ArchiverCliTest {
   }
 
   @Test
+  void statusWithTheBrokerDownPrintsTheFactsAndOneLineAboutTheLagAndExits0() {
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(0, "q", 0, 100, 2));
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(1, "q", 100, 150, 0));
+    String broker = "127.0.0.1:" + dev.archiver.Ports.free();
+    long start = System.nanoTime();
+    assertThat(cli.execute(new String[] {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING",
+        "--bootstrap-servers", broker, "--timeout", "1s"})).as(err()).isZero();
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(out()).contains("committed batches:   2 (last: batch 1", "records archived:    148",
+        "records quarantined: 2", "last batch offsets:  events-0 [100, 150)",
+        "intake:              at most 1000 records per batch (fixed: test)",
+        "lag:                 unknown: the broker at " + broker + " did not answer within 1s (--timeout)")
+        .doesNotContain("total lag");
+    assertThat(err()).isEmpty();
+    assertThat(elapsed).as("bounded by --timeout, not Kafka's 60 s").isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void statusJsonHoldsTheFactsAndTheLagOrWhyItIsUnknown() throws Exception {
+    engine.log.commit(dev.archiver.testing.Manifests.manifest(0, "q", 0, 100, 2));
+    engine.log.commit(dev.archiver.testing.Manifests.withDataLoss(
+        dev.archiver.testing.Manifests.manifest(1, "q", 100, 150, 0),
+        java.util.List.of(new dev.archiver.commit.OffsetRange("events", 0, 100, 130))));
+    engine.log.commit(dev.archiver.testing.Manifests.withSchema(
+        dev.archiver.testing.Manifests.manifest(2, "q", 150, 160, 0), java.util.Map.of("region", 4L),
+        java.util.Optional.of(dev.archiver.commit.ArchiveSchema.of("id STRING,_extra STRING"))));
+    String broker = "127.0.0.1:" + dev.archiver.Ports.free();
+    assertThat(cli.execute(new String[] {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING",
+        "--bootstrap-servers", broker, "--timeout", "500ms", "--json"})).as(err()).isZero();
+    com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out());
+    assertThat(json.get("output").asText()).isEqualTo("/tmp/a");
+    assertThat(json.get("committedBatches").asInt()).isEqualTo(3);
+    assertThat(json.at("/lastBatch/batchId").asLong()).isEqualTo(2);
+    assertThat(json.at("/lastBatch/committedAt").asText()).isEqualTo("2026-11-25T06:00:02Z");
+    assertThat(json.at("/lastBatch/offsets/0/endOffset").asLong()).isEqualTo(160);
+    assertThat(json.at("/lastBatch/intake/maxRecordsPerBatch").asText()).isEqualTo("1000");
+    assertThat(json.at("/lastBatch/schema/ddl").asText()).isEqualTo("id STRING,_extra STRING");
+    assertThat(json.get("recordsArchived").asLong()).isEqualTo(158);
+    assertThat(json.get("recordsQuarantined").asLong()).isEqualTo(2);
+    assertThat(json.at("/dataLoss/0/startOffset").asLong()).isEqualTo(100);
+    assertThat(json.at("/dataLoss/0/batchId").asLong()).isEqualTo(1);
+    assertThat(json.at("/unknownFields/region").asLong()).isEqualTo(4);
+    assertThat(json.at("/committedOffsets/events-0").asLong()).isEqualTo(160);
+    assertThat(json.get("lag").isNull()).isTrue();
+    assertThat(json.get("lagError").asText()).isEqualTo("the broker at " + broker
+        + " did not answer within 500ms (--timeout)");
+
+    out.reset();
+    assertThat(cli.execute(new String[] {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING",
+        "--json", "--no-lag"})).isZero();
+    json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out());
+    assertThat(json.get("lag").isNull()).isTrue();
+    assertThat(json.get("lagError").asText()).contains("--no-lag");
+  }
+
+  @Test
+  void statusTimeoutMustBeAPositiveDuration() {
+    String[] status = {"status", "--topic", "events", "--output", "/tmp/a", "--schema", "id STRING", "--timeout"};
+    assertThat(cli.execute(concat(status, "abc"))).isEqualTo(2);
+    assertThat(err()).contains("archiver status: --timeout: 'abc' is not a duration; use e.g. 500ms, 30s",
+        "See 'bin/archiver status --help'");
+    assertThat(cli.execute(concat(status, "0s"))).isEqualTo(2);
+    assertThat(err()).contains("--timeout: '0s' is not positive");
+    assertThat(out()).as("nothing read before the flags are checked").isEmpty();
+  }
+
+  @Test
   void compactFlagsAreCheckedAndNamed() {
     String[] base = {"compact", "--output", "/tmp/a"};
     assertThat(cli.execute(base)).isEqualTo(2);

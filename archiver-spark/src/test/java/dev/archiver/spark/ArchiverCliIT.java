@@ -2,10 +2,13 @@ package dev.archiver.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.archiver.Ports;
 import dev.archiver.datagen.EventGenerator;
 import dev.archiver.kafka.LocalKafka;
 import dev.archiver.spark.testing.CapturedCli;
+import dev.archiver.spark.testing.Drivers;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.SparkIT;
 import java.nio.file.Files;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +48,67 @@ class ArchiverCliIT extends SparkIT {
     long quarantined = Long.parseLong(status.replaceAll("(?s).*records quarantined:\\s+(\\d+).*", "$1"));
     assertThat(archived + quarantined).isEqualTo(1200);
     assertThat(quarantined).isPositive();
+  }
+
+  /**
+   * Issue 16: {@code status} as {@code bin/archiver} runs it (a JVM of its own, bin/log4j2.properties) with nothing
+   * listening at the broker's address: the archive's facts, one line about the lag, exit 0, within seconds, and none
+   * of the Kafka client's reconnect warnings on the console. With the broker up, {@code --json} holds the lag.
+   */
+  @Test
+  void statusWithTheBrokerDownPrintsTheFactsAndOneLineAboutTheLagWithinSeconds(LocalKafka kafka) throws Exception {
+    String topic = "cli-down-" + UUID.randomUUID();
+    String output = dir.resolve("archive").toString();
+    assertThat(cli.execute(new String[] {"datagen", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", topic,
+        "--events", "300"})).as(cli.err()).isZero();
+    String[] archive = {"--topic", topic, "--output", output, "--schema", EventGenerator.SCHEMA_DDL};
+    assertThat(cli.execute(concat(new String[] {"run", "--bootstrap-servers", kafka.bootstrapServers(),
+        "--event-time-column", "event_time", "--max-records-per-batch", "200"}, archive))).as(cli.err()).isZero();
+
+    int before = cli.out().length();
+    assertThat(cli.execute(concat(new String[] {"status", "--json", "--bootstrap-servers", kafka.bootstrapServers()},
+        archive))).as(cli.err()).isZero();
+    JsonNode up = new ObjectMapper().readTree(cli.out().substring(before));
+    assertThat(up.get("recordsArchived").asLong() + up.get("recordsQuarantined").asLong()).isEqualTo(300);
+    assertThat(up.at("/lastBatch/intake/maxRecordsPerBatch").asText()).isEqualTo("200");
+    assertThat(up.get("lag").size()).as(up.toString()).isEqualTo(up.get("committedOffsets").size()).isPositive();
+    up.get("lag").forEach(lag -> assertThat(lag.asLong()).as(up.toString()).isZero());
+    assertThat(up.get("totalLag").asLong()).isZero();
+    assertThat(up.get("lagError").isNull()).isTrue();
+
+    String down = "127.0.0.1:" + Ports.free();
+    Path log = dir.resolve("status.log");
+    long start = System.nanoTime();
+    Process status = Drivers.cli(log, List.of(concat(new String[] {"status", "--bootstrap-servers", down},
+        archive)));
+    assertThat(status.waitFor(60, TimeUnit.SECONDS)).as("status ended").isTrue();
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    String console = Files.readString(log);
+    assertThat(status.exitValue()).as(console).isZero();
+    assertThat(console).contains("committed batches:   " + up.get("committedBatches") + " (last: batch "
+        + up.at("/lastBatch/batchId") + " at " + up.at("/lastBatch/committedAt").asText(),
+        "records archived:    " + up.get("recordsArchived"), "records quarantined: " + up.get("recordsQuarantined"),
+        "last batch offsets:  ", topic + "-0 [",
+        "intake:              at most 200 records per batch (" + up.at("/lastBatch/intake/policy").asText() + ": ",
+        "lag:                 unknown: the broker at " + down + " did not answer within 5s (--timeout)")
+        .doesNotContain("NetworkClient", "could not be established", "failed");
+    assertThat(console.lines().filter(l -> l.startsWith("lag")).count()).as(console).isEqualTo(1);
+    assertThat(elapsed).as("JVM start, the manifests, and the 5 s timeout").isLessThan(Duration.ofSeconds(10));
+    assertThat(Files.readString(Path.of("../.archiver/logs/kafka-clients.log"))).as("the chatter went to its file")
+        .contains("Connection to node -1 (/" + down + ") could not be established");
+
+    Path jsonLog = dir.resolve("status-json.log");
+    Process json = Drivers.cli(jsonLog, List.of(concat(new String[] {"status", "--json", "--timeout", "1s",
+        "--bootstrap-servers", down}, archive)));
+    assertThat(json.waitFor(60, TimeUnit.SECONDS)).as("status --json ended").isTrue();
+    String jsonText = Files.readString(jsonLog);
+    assertThat(json.exitValue()).as(jsonText).isZero();
+    JsonNode downJson = new ObjectMapper().readTree(jsonText);
+    assertThat(downJson.get("recordsArchived").asLong()).isEqualTo(up.get("recordsArchived").asLong());
+    assertThat(downJson.get("committedOffsets")).isEqualTo(up.get("committedOffsets"));
+    assertThat(downJson.get("lag").isNull()).isTrue();
+    assertThat(downJson.get("lagError").asText()).isEqualTo("the broker at " + down
+        + " did not answer within 1s (--timeout)");
   }
 
   @Test

@@ -38,7 +38,8 @@ public final class Drivers {
     String classpath = String.join(":", List.of(appJar(), String.join(":", extraClasspath), sparkClasspath()))
         .replace("::", ":");
     cmd.addAll(List.of("-Xmx1g", "-Dlog4j2.configurationFile=" + Path.of("../bin/log4j2.properties").toAbsolutePath(),
-        "-cp", classpath, "dev.archiver.cli.ArchiverCli"));
+        "-Darchiver.home=" + Path.of("..").toAbsolutePath().normalize(), "-cp", classpath,
+        "dev.archiver.cli.ArchiverCli"));
     cmd.addAll(runArgs);
     return start(cmd, Map.of(), log);
   }
