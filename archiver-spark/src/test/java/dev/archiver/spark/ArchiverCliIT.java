@@ -93,7 +93,9 @@ class ArchiverCliIT extends SparkIT {
         "lag:                 unknown: the broker at " + down + " did not answer within 5s (--timeout)")
         .doesNotContain("NetworkClient", "could not be established", "failed");
     assertThat(console.lines().filter(l -> l.startsWith("lag")).count()).as(console).isEqualTo(1);
-    assertThat(elapsed).as("JVM start, the manifests, and the 5 s timeout").isLessThan(Duration.ofSeconds(10));
+    // About 6.5 s here (JVM start, the manifests, the 5 s timeout); the bound leaves a loaded CI machine room, while
+    // the 30 s and more of the old lookup (and its retries) would still fail it.
+    assertThat(elapsed).as("JVM start, the manifests, and the 5 s timeout").isLessThan(Duration.ofSeconds(15));
     assertThat(Files.readString(Path.of("../.archiver/logs/kafka-clients.log"))).as("the chatter went to its file")
         .contains("Connection to node -1 (/" + down + ") could not be established");
 
