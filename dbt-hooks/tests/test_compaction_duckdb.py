@@ -39,7 +39,7 @@ def _archive(tmp_path: Path) -> tuple[Path, duckdb.DuckDBPyConnection]:
             "archiveRoot": "file:" + str(root), "quarantineRoot": "file:" + str(root) + "/_quarantine",
             "offsets": [{"topic": "t", "partition": 0, "startOffset": b * 10, "endOffset": b * 10 + 10}],
             "numRecords": 10, "numArchived": 10, "numQuarantined": 0, "files": [f], "quarantineFiles": [],
-            "partitions": ["event_date=2026-11-25"],
+            "partitions": ["event_date=2026-11-25"], "intake": {},
         }  # fmt: skip
         (root / f"_archiver/manifests/{b:020d}.json").write_text(json.dumps(doc))
     new = "event_date=2026-11-25/part-compacted-w-00000.c000.snappy.parquet"
