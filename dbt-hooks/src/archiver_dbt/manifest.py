@@ -162,7 +162,7 @@ class Manifest:
     # The back-pressure decision that sized the batch (maxRecordsPerBatch, policy, reason), (key, value) sorted.
     intake: tuple[tuple[str, str], ...] = ()
     # Only with source.fail-on-data-loss: false: ranges Kafka deleted before the batch read them, and partitions
-    # whose offsets went backwards. status (and the dbt models, through var archiver_batch) report them.
+    # whose offsets went backwards (lost_records() sums them); the archiver's status reports them.
     data_loss: tuple[OffsetRange, ...] = ()
     offset_resets: tuple[OffsetReset, ...] = ()
     writer_epoch: int | None = None  # None in manifests of archivers before the writer lease
