@@ -135,7 +135,7 @@ class ManifestContractTest {
   }
 
   @Test
-  void theSchemaRefusesWhatTheRecordsRefuse() {
+  void recordsRefusePathsTheSchemaRefusesAndNamesSortByNumber() {
     assertThatThrownBy(() -> new DataFile("/abs/x.parquet", 1, 1)).hasMessageContaining("relative to its root");
     assertThatThrownBy(() -> new DataFile("a/../../x.parquet", 1, 1)).hasMessageContaining("without '..'");
     assertThatThrownBy(() -> new DataFile("s3a://b/x.parquet", 1, 1)).hasMessageContaining("relative");
