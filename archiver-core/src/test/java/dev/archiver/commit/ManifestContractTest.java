@@ -144,6 +144,18 @@ class ManifestContractTest {
     assertThat(ArchiveLayout.numberOf(".00000000000000000042.json.tmp")).isEqualTo(-1);
   }
 
+  @Test
+  void theJarShipsTheSchemas() throws IOException {
+    for (String kind : List.of("batch", "compaction")) {
+      String name = kind + "-manifest.schema.json";
+      try (var in = ManifestContractTest.class.getResourceAsStream("/dev/archiver/manifest-schema/" + name)) {
+        assertThat(in).as(name + " on the classpath").isNotNull();
+        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(
+            Files.readString(CONTRACT.resolve(name)));
+      }
+    }
+  }
+
   private static List<String> required(String kind) {
     List<String> out = new ArrayList<>();
     SCHEMAS.get(kind).getSchemaNode().get("required").forEach(n -> out.add(n.asText()));
