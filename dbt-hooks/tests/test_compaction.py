@@ -77,7 +77,10 @@ def test_a_compaction_of_files_no_batch_lists_is_refused(archive: FakeArchive) -
     ("change", "message"),
     [
         ({"kind": "merge"}, "field 'kind' must be 'compaction'"),
-        ({"formatVersion": 2}, "formatVersion 2 is not supported"),
+        (
+            {"formatVersion": 2},
+            "formatVersion 2 is newer than this archiver-dbt reads .compaction manifests up to 1.: upgrade",
+        ),
         ({"rows": 3}, "rows must match"),
         ({"replaced": []}, "replaces at least one file"),
     ],

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
+from archiver_dbt import uris
 from archiver_dbt.archive import Archive
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ def _archive(tmp_path: Path) -> tuple[Path, duckdb.DuckDBPyConnection]:
             "archiveRoot": "file:" + str(root), "quarantineRoot": "file:" + str(root) + "/_quarantine",
             "offsets": [{"topic": "t", "partition": 0, "startOffset": b * 10, "endOffset": b * 10 + 10}],
             "numRecords": 10, "numArchived": 10, "numQuarantined": 0, "files": [f], "quarantineFiles": [],
-            "partitions": ["event_date=2026-11-25"],
+            "partitions": ["event_date=2026-11-25"], "intake": {},
         }  # fmt: skip
         (root / f"_archiver/manifests/{b:020d}.json").write_text(json.dumps(doc))
     new = "event_date=2026-11-25/part-compacted-w-00000.c000.snappy.parquet"
@@ -61,6 +62,7 @@ def test_the_readme_recipe_reads_every_row_once_after_a_compaction(tmp_path: Pat
         r"-- any archive: batches folded with compactions\n(SET VARIABLE files = \(.*?\);)\n", readme, re.S
     )
     assert recipe is not None, "the README's recipe for compacted archives"
+    con.execute(_readme_macro())
     con.execute(recipe.group(1).replace("demo-output", str(root)))
     rows = con.execute(
         "SELECT count(*), count(DISTINCT _kafka_offset), min(_kafka_offset), max(_kafka_offset) "
@@ -82,3 +84,19 @@ def test_the_offset_filter_keeps_exactly_the_batchs_rows_of_a_compacted_file(tmp
     got = con.execute(f"SELECT min(_kafka_offset), max(_kafka_offset), count(*) FROM '{new}' WHERE {predicate}")
     assert got.fetchone() == (10, 19, 10)
     assert render.render(offsets=[]).strip() == "false"
+
+
+def _readme_macro() -> str:
+    macro = re.search(
+        r"^(CREATE MACRO archiver_file\(root, path\) AS\n.*?;)$", (ROOT / "README.md").read_text(), re.S | re.M
+    )
+    assert macro is not None, "the README's archiver_file macro"
+    return macro.group(1)
+
+
+def test_the_readme_macro_maps_roots_as_the_hook_does() -> None:
+    con = duckdb.connect()
+    con.execute(_readme_macro())
+    for root in ("file:/data/a", "file:///data/a", "file://localhost/data/a", "s3a://b/p", "s3n://b/p", "s3://b/p"):
+        got = con.execute("SELECT archiver_file(?, 'event_date=2026-11-25/x.parquet')", [root]).fetchone()
+        assert got == (uris.join(uris.normalize(root), "event_date=2026-11-25/x.parquet"),), root

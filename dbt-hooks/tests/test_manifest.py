@@ -54,7 +54,13 @@ def test_an_empty_batch_has_no_files_and_no_event_time():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(formatVersion=2), "formatVersion 2 is not supported"),
+        (
+            lambda d: d.update(formatVersion=2),
+            "formatVersion 2 is newer than this archiver-dbt reads (batch manifests up to 1): upgrade",
+        ),
+        (lambda d: d.update(formatVersion=0), "formatVersion 0 is not a version"),
+        (lambda d: d.pop("intake"), "missing field 'intake'"),
+        (lambda d: d.pop("quarantineFiles"), "missing field 'quarantineFiles'"),
         (lambda d: d.pop("batchId"), "missing field 'batchId'"),
         (lambda d: d.update(numArchived="10"), "field 'numArchived' must be an integer"),
         (lambda d: d.update(numArchived=True), "field 'numArchived' must be an integer"),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from archiver_airflow import layout
+
 LOG = logging.getLogger(__name__)
-_MANIFEST = re.compile(r"^(.*)/_archiver/manifests/(\d{20})\.json$")
 EXIT_DBT_FAILED, EXIT_BAD_INPUT = 1, 2
 
 
@@ -42,11 +42,11 @@ class BatchConf:
     batch_id: int | None = None
 
     def __post_init__(self) -> None:
-        announced = _MANIFEST.match(self.manifest or "")
+        announced = layout.MANIFEST_URI.match(self.manifest or "")
         if announced is None:
             raise BadInput(
                 f"conf 'manifest' is {self.manifest!r}: it must be a manifest URI, "
-                "<output>/_archiver/manifests/<20-digit batch id>.json, as the archiver sends it"
+                f"{layout.MANIFEST_URI_FORM}, as the archiver sends it"
             )
         if self.batch_id is not None and int(announced.group(2)) != self.batch_id:
             raise BadInput(f"conf 'batch_id' {self.batch_id} is not the batch of the manifest {self.manifest}")
@@ -108,9 +108,9 @@ class HookSettings:
 
 def archive_of(manifest: str) -> str:
     """The archive root a manifest URI belongs to, for catch-up."""
-    match = _MANIFEST.match(manifest or "")
+    match = layout.MANIFEST_URI.match(manifest or "")
     if match is None:
-        raise BadInput(f"'{manifest}' is not a manifest URI: <output>/_archiver/manifests/<20-digit batch id>.json")
+        raise BadInput(f"'{manifest}' is not a manifest URI: {layout.MANIFEST_URI_FORM}")
     return match.group(1)
 
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from archiver_dbt import uris
-from archiver_dbt.compaction import COMPACTION_NAME, Compaction, LiveFiles, compaction_name, parse_compaction
-from archiver_dbt.manifest import MANIFEST_NAME, Manifest, ManifestError, manifest_name, parse_manifest
+from archiver_dbt import layout, uris
+from archiver_dbt.compaction import Compaction, LiveFiles, parse_compaction
+from archiver_dbt.manifest import Manifest, ManifestError, parse_manifest
 from archiver_dbt.storage import Storage, storage_for
-
-MANIFESTS_DIR = "_archiver/manifests"
-COMPACTIONS_DIR = "_archiver/compactions"
-_MANIFEST_URI = re.compile(r"^(.*)/_archiver/manifests/(\d{20})\.json$")
 
 
 @dataclass(frozen=True)
@@ -31,11 +26,9 @@ class Archive:
     def of_manifest(manifest_uri: str) -> tuple[Archive, int]:
         """The archive a manifest URI belongs to, and the batch it names."""
         normalized = uris.normalize(manifest_uri)
-        match = _MANIFEST_URI.match(normalized)
+        match = layout.MANIFEST_URI.match(normalized)
         if match is None:
-            raise ManifestError(
-                f"{manifest_uri}: not a manifest path; expected <output>/{MANIFESTS_DIR}/<batch id, 20 digits>.json"
-            )
+            raise ManifestError(f"{manifest_uri}: not a manifest path; expected {layout.MANIFEST_URI_FORM}")
         return Archive(match.group(1)), int(match.group(2))
 
     @property
@@ -44,22 +37,22 @@ class Archive:
 
     @property
     def manifests_dir(self) -> str:
-        return uris.join(self.output, MANIFESTS_DIR)
+        return uris.join(self.output, layout.MANIFESTS_DIR)
 
     def default_ledger(self, name: str) -> str:
-        return uris.join(self.output, f"_archiver/dbt-ledgers/{name}.jsonl")
+        return uris.join(self.output, f"{layout.DBT_LEDGERS_DIR}/{name}.jsonl")
 
     def committed(self) -> list[int]:
         """Batch ids with a manifest: exactly the committed batches (other files there, e.g. temp files, are not)."""
         ids = []
         for name in self.storage.list_names(self.manifests_dir):
-            match = MANIFEST_NAME.match(name)
+            match = layout.NUMBERED_NAME.match(name)
             if match:
                 ids.append(int(match.group(1)))
         return sorted(ids)
 
     def manifest(self, batch_id: int) -> Manifest:
-        uri = uris.join(self.manifests_dir, manifest_name(batch_id))
+        uri = uris.join(self.manifests_dir, layout.numbered_name(batch_id))
         text = self.storage.read_text(uri)
         if text is None:
             raise ManifestError(f"{uri}: no such manifest; batch {batch_id} is not committed (yet)")
@@ -70,12 +63,12 @@ class Archive:
 
     @property
     def compactions_dir(self) -> str:
-        return uris.join(self.output, COMPACTIONS_DIR)
+        return uris.join(self.output, layout.COMPACTIONS_DIR)
 
     def compaction_sequences(self) -> list[int]:
         seqs = []
         for name in self.storage.list_names(self.compactions_dir):
-            match = COMPACTION_NAME.match(name)
+            match = layout.NUMBERED_NAME.match(name)
             if match:
                 seqs.append(int(match.group(1)))
         return sorted(seqs)
@@ -83,7 +76,7 @@ class Archive:
     def compactions(self) -> list[Compaction]:
         out = []
         for seq in self.compaction_sequences():
-            uri = uris.join(self.compactions_dir, compaction_name(seq))
+            uri = uris.join(self.compactions_dir, layout.numbered_name(seq))
             text = self.storage.read_text(uri)
             if text is None:
                 raise ManifestError(f"{uri}: listed but gone; compaction manifests are never deleted")

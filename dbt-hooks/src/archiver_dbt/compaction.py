@@ -8,19 +8,23 @@ current files, are the batch manifests' files folded with the compactions in seq
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from archiver_dbt import uris
-from archiver_dbt.manifest import DataFile, ManifestError, _Fields, _file, _partition, parse_instant
+from archiver_dbt import layout, uris
+from archiver_dbt.manifest import (
+    DataFile,
+    ManifestError,
+    _Fields,
+    _file,
+    _file_doc,
+    _partition,
+    check_format_version,
+    parse_instant,
+)
 
 FORMAT_VERSION = 1
 KIND = "compaction"
-COMPACTION_NAME = re.compile(r"^(\d{20})\.json$")
-
-
-def compaction_name(sequence: int) -> str:
-    return f"{sequence:020d}.json"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,21 @@ class Compaction:
         if rows_in != self.rows or rows_out != self.rows:
             raise ValueError(f"rows {self.rows}, replaced files hold {rows_in}, new files {rows_out}: rows must match")
 
+    def to_doc(self) -> dict[str, Any]:
+        """The compaction manifest as the archiver writes it."""
+        return {
+            "formatVersion": FORMAT_VERSION,
+            "kind": KIND,
+            "sequence": self.sequence,
+            "committedAt": self.committed_at,
+            "archiveRoot": self.archive_root,
+            "afterBatchId": self.after_batch_id,
+            "partitions": list(self.partitions),
+            "replaced": [_file_doc(f) for f in self.replaced],
+            "files": [_file_doc(f) for f in self.files],
+            "rows": self.rows,
+        }
+
 
 def parse_compaction(text: str, source: str) -> Compaction:
     """Parses and validates; source (the file's URI) prefixes every error."""
@@ -53,9 +72,7 @@ def parse_compaction(text: str, source: str) -> Compaction:
         raise ManifestError(f"{source}: not JSON ({e}); a compaction manifest is written whole: it is damaged") from e
     try:
         c = _Fields(doc, "")
-        version = c.integer("formatVersion")
-        if version != FORMAT_VERSION:
-            raise ValueError(f"formatVersion {version} is not supported (this archiver-dbt reads {FORMAT_VERSION})")
+        check_format_version(c.integer("formatVersion"), FORMAT_VERSION, "compaction manifests")
         if c.string("kind") != KIND:
             raise ValueError(f"field 'kind' must be '{KIND}'")
         parse_instant(c.string("committedAt") or "")
@@ -64,7 +81,7 @@ def parse_compaction(text: str, source: str) -> Compaction:
             committed_at=c.string("committedAt") or "",
             archive_root=c.string("archiveRoot") or "",
             after_batch_id=c.integer("afterBatchId"),
-            partitions=tuple(_partition(p) for p in c.array("partitions", required=False)),
+            partitions=tuple(_partition(p) for p in c.array("partitions")),
             replaced=tuple(_file(f) for f in c.each("replaced")),
             files=tuple(_file(f) for f in c.each("files")),
             rows=c.integer("rows"),
@@ -92,8 +109,9 @@ class LiveFiles:
             for f in c.replaced:
                 if out.live.pop(f.path, None) is None:
                     raise ManifestError(
-                        f"compaction {c.sequence} replaces {f.path}, which is not a current file: _archiver/compactions"
-                        " does not match _archiver/manifests (edited, or copied from another archive)"
+                        f"compaction {c.sequence} replaces {f.path}, which is not a current file: "
+                        f"{layout.COMPACTIONS_DIR} does not match {layout.MANIFESTS_DIR}"
+                        " (edited, or copied from another archive)"
                     )
                 out.successors[f.path] = new
             for f in c.files:

@@ -1,4 +1,8 @@
-"""The archiver's commit manifest (format 1): which files and Kafka offsets one committed batch holds."""
+"""The archiver's commit manifest (format 1): which files and Kafka offsets one committed batch holds.
+
+The contract is manifest-schema/batch-manifest.schema.json (README "Commit manifests"); tests validate the golden
+files there and what to_doc() writes against it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from typing import Any
 from archiver_dbt import uris
 
 FORMAT_VERSION = 1
-MANIFEST_NAME = re.compile(r"^(\d{20})\.json$")
 _INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -19,8 +22,21 @@ class ManifestError(ValueError):
     """A manifest that cannot be trusted; the message names the manifest and the field to fix."""
 
 
-def manifest_name(batch_id: int) -> str:
-    return f"{batch_id:020d}.json"
+def check_format_version(version: int, known: int, what: str) -> None:
+    """The rule of every archiver reader: versions up to the one it knows are read, a newer one is refused."""
+    if version < 1:
+        raise ValueError(f"formatVersion {version} is not a version (they start at 1)")
+    if version > known:
+        raise ValueError(
+            f"formatVersion {version} is newer than this archiver-dbt reads ({what} up to {known}): "
+            "upgrade archiver-dbt"
+        )
+
+
+def format_instant(value: datetime) -> str:
+    """As Java's Instant writes it: UTC, Z, the fraction only when there is one."""
+    text = value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{value.microsecond:06d}Z" if value.microsecond else f"{text}Z"
 
 
 def parse_instant(text: str) -> datetime:
@@ -48,6 +64,24 @@ class OffsetRange:
         if self.end_offset < self.start_offset:
             raise ValueError(
                 f"{self.topic}-{self.partition}: endOffset {self.end_offset} is before startOffset {self.start_offset}"
+            )
+
+
+@dataclass(frozen=True)
+class OffsetReset:
+    """A partition whose offsets went backwards before the batch (topic recreated or truncated)."""
+
+    topic: str
+    partition: int
+    from_offset: int  # where the previous batch ended
+    to_offset: int  # where the topic ends now; offsets [0, to_offset) of the new topic were skipped
+
+    def __post_init__(self) -> None:
+        if not self.topic:
+            raise ValueError("topic must not be empty")
+        if min(self.partition, self.to_offset) < 0 or self.to_offset >= self.from_offset:
+            raise ValueError(
+                f"{self.topic}-{self.partition}: offsets did not go back ({self.from_offset} -> {self.to_offset})"
             )
 
 
@@ -125,6 +159,13 @@ class Manifest:
     # With the archiver's output.late-after: partitions that got events older than late_before, and how many.
     late_partitions: tuple[LatePartition, ...] = ()
     late_before: datetime | None = None
+    # The back-pressure decision that sized the batch (maxRecordsPerBatch, policy, reason), (key, value) sorted.
+    intake: tuple[tuple[str, str], ...] = ()
+    # Only with source.fail-on-data-loss: false: ranges Kafka deleted before the batch read them, and partitions
+    # whose offsets went backwards (lost_records() sums them); the archiver's status reports them.
+    data_loss: tuple[OffsetRange, ...] = ()
+    offset_resets: tuple[OffsetReset, ...] = ()
+    writer_epoch: int | None = None  # None in manifests of archivers before the writer lease
 
     def __post_init__(self) -> None:
         if any(count <= 0 for _, count in self.unknown_fields):
@@ -145,6 +186,49 @@ class Manifest:
             raise ValueError("eventTime needs both min and max")
         if self.event_time_min and self.event_time_max and self.event_time_min > self.event_time_max:
             raise ValueError(f"eventTime.min {self.event_time_min} is after eventTime.max {self.event_time_max}")
+
+    def lost_records(self) -> int:
+        """Records Kafka deleted before this batch read them, plus offsets skipped after a reset."""
+        return sum(r.end_offset - r.start_offset for r in self.data_loss) + sum(r.to_offset for r in self.offset_resets)
+
+    def to_doc(self) -> dict[str, Any]:
+        """The manifest as the archiver writes it (fields in its order, empty optional fields left out)."""
+        doc: dict[str, Any] = {
+            "formatVersion": FORMAT_VERSION,
+            "batchId": self.batch_id,
+            "queryId": self.query_id,
+            "committedAt": self.committed_at,
+            "archiveRoot": self.archive_root,
+            "quarantineRoot": self.quarantine_root,
+            "offsets": [_offset_doc(o) for o in self.offsets],
+            "numRecords": self.num_records,
+            "numArchived": self.num_archived,
+            "numQuarantined": self.num_quarantined,
+            "files": [_file_doc(f) for f in self.files],
+            "quarantineFiles": [_file_doc(f) for f in self.quarantine_files],
+        }
+        if self.event_time_min is not None and self.event_time_max is not None:
+            doc["eventTime"] = {"min": format_instant(self.event_time_min), "max": format_instant(self.event_time_max)}
+        doc["partitions"] = list(self.partitions)
+        doc["intake"] = dict(self.intake)
+        if self.data_loss:
+            doc["dataLoss"] = [_offset_doc(o) for o in self.data_loss]
+        if self.offset_resets:
+            doc["offsetResets"] = [
+                {"topic": r.topic, "partition": r.partition, "fromOffset": r.from_offset, "toOffset": r.to_offset}
+                for r in self.offset_resets
+            ]
+        if self.writer_epoch is not None:
+            doc["writerEpoch"] = self.writer_epoch
+        if self.unknown_fields:
+            doc["unknownFields"] = dict(self.unknown_fields)
+        if self.schema is not None:
+            doc["schema"] = {"fingerprint": self.schema.fingerprint, "ddl": self.schema.ddl}
+        if self.late_partitions:
+            doc["latePartitions"] = {p.partition: p.rows for p in self.late_partitions}
+        if self.late_before is not None:
+            doc["lateBefore"] = format_instant(self.late_before)
+        return doc
 
     def file_uris(self) -> tuple[str, ...]:
         """Each archived file as a Hadoop URI, exactly as the engine that wrote it names it."""
@@ -203,8 +287,11 @@ class _Fields:
             raise ValueError(f"field '{self._where}{key}' must be a list, got {value!r}")
         return value
 
-    def object(self, key: str) -> _Fields | None:
-        value = self._get(key, required=False)
+    def optional_integer(self, key: str) -> int | None:
+        return None if self._get(key, required=False) is None else self.integer(key)
+
+    def object(self, key: str, required: bool = False) -> _Fields | None:
+        value = self._get(key, required)
         return None if value is None else _Fields(value, f"{self._where}{key}.")
 
     def keys(self) -> list[str]:
@@ -223,11 +310,7 @@ class _Fields:
 
 
 def _manifest(m: _Fields) -> Manifest:
-    version = m.integer("formatVersion")
-    if version != FORMAT_VERSION:
-        raise ValueError(
-            f"formatVersion {version} is not supported (this archiver-dbt reads {FORMAT_VERSION}); upgrade it"
-        )
+    check_format_version(m.integer("formatVersion"), FORMAT_VERSION, "batch manifests")
     event_time = m.object("eventTime")
     return Manifest(
         batch_id=m.integer("batchId"),
@@ -240,15 +323,37 @@ def _manifest(m: _Fields) -> Manifest:
         num_archived=m.integer("numArchived"),
         num_quarantined=m.integer("numQuarantined"),
         files=tuple(_file(f) for f in m.each("files")),
-        quarantine_files=tuple(_file(f) for f in m.each("quarantineFiles", required=False)),
+        quarantine_files=tuple(_file(f) for f in m.each("quarantineFiles")),
         event_time_min=_instant(event_time, "min"),
         event_time_max=_instant(event_time, "max"),
-        partitions=tuple(_partition(p) for p in m.array("partitions", required=False)),
+        partitions=tuple(_partition(p) for p in m.array("partitions")),
         unknown_fields=_counts(m, "unknownFields"),
         schema=_schema(m.object("schema")),
         late_partitions=tuple(_late(k, v) for k, v in sorted(m.mapping("latePartitions").items())),
         late_before=_optional_instant(m.string("lateBefore", required=False)),
+        intake=_intake(m),
+        data_loss=tuple(_offset(o) for o in m.each("dataLoss", required=False)),
+        offset_resets=tuple(_reset(r) for r in m.each("offsetResets", required=False)),
+        writer_epoch=m.optional_integer("writerEpoch"),
     )
+
+
+def _intake(m: _Fields) -> tuple[tuple[str, str], ...]:
+    intake = m.object("intake", required=True)
+    assert intake is not None
+    return tuple((key, intake.string(key) or "") for key in sorted(intake.keys()))
+
+
+def _reset(r: _Fields) -> OffsetReset:
+    return OffsetReset(r.string("topic") or "", r.integer("partition"), r.integer("fromOffset"), r.integer("toOffset"))
+
+
+def _offset_doc(o: OffsetRange) -> dict[str, Any]:
+    return {"topic": o.topic, "partition": o.partition, "startOffset": o.start_offset, "endOffset": o.end_offset}
+
+
+def _file_doc(f: DataFile) -> dict[str, Any]:
+    return {"path": f.path, "rows": f.rows, "bytes": f.size_bytes}
 
 
 def _counts(m: _Fields, key: str) -> tuple[tuple[str, int], ...]:

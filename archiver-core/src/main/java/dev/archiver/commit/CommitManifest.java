@@ -44,7 +44,15 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> unknownFields, Optional<ArchiveSchema> schema,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> latePartitions, Optional<Instant> lateBefore) {
 
+  /** The newest format this archiver writes and reads; readers read versions up to theirs and refuse newer ones. */
   public static final int FORMAT_VERSION = 1;
+  /**
+   * The fields every format-1 manifest has, as {@code manifest-schema/batch-manifest.schema.json} requires them;
+   * the others were added within the version or are left out when empty, so readers take them as optional.
+   */
+  public static final List<String> REQUIRED_FIELDS = List.of("formatVersion", "batchId", "queryId", "committedAt",
+      "archiveRoot", "quarantineRoot", "offsets", "numRecords", "numArchived", "numQuarantined", "files",
+      "quarantineFiles", "partitions", "intake");
 
   public CommitManifest {
     offsets = List.copyOf(offsets);
@@ -61,6 +69,10 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     // Sorted, so the JSON lists partitions in order; absent in manifests written before the field existed.
     latePartitions = latePartitions == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(latePartitions));
     lateBefore = lateBefore == null ? Optional.empty() : lateBefore;
+    if (!latePartitions.isEmpty() && lateBefore.isEmpty()) {
+      throw new IllegalArgumentException("manifest of batch " + batchId + ": latePartitions without lateBefore, the"
+          + " horizon they were measured against");
+    }
     latePartitions.forEach((partition, rows) -> {
       if (rows == null || rows <= 0) {
         throw new IllegalArgumentException("manifest of batch " + batchId + ": late partition " + partition
@@ -96,7 +108,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
 
   /** The manifest's file name: the batch id zero-padded to 20 digits, so names sort in batch order. */
   public static String fileName(long batchId) {
-    return String.format("%020d.json", batchId);
+    return ArchiveLayout.numberedName(batchId);
   }
 
   /** Records Kafka deleted before this batch read them, plus offsets skipped after a reset. */

@@ -1,22 +1,14 @@
 package dev.archiver.commit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.archiver.InvalidInputException;
-import java.nio.charset.StandardCharsets;
 
-/** Reads and writes manifests as JSON; refuses format versions it does not know rather than misreading them. */
+/**
+ * Reads and writes batch manifests as JSON ({@code manifest-schema/batch-manifest.schema.json}); refuses format
+ * versions newer than it knows rather than misreading them, and manifests missing a required field.
+ */
 public final class ManifestCodec {
-  private final ObjectMapper mapper = new ObjectMapper()
-      .registerModule(new Jdk8Module())
-      .registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(SerializationFeature.INDENT_OUTPUT);
+  private final ObjectMapper mapper = ManifestJson.mapper();
 
   public byte[] encode(CommitManifest manifest) {
     try {
@@ -26,18 +18,9 @@ public final class ManifestCodec {
     }
   }
 
+  /** @throws dev.archiver.InvalidInputException naming {@code source} when the manifest cannot be read */
   public CommitManifest decode(byte[] json, String source) {
-    CommitManifest manifest;
-    try {
-      manifest = mapper.readValue(json, CommitManifest.class);
-    } catch (Exception e) {
-      throw new InvalidInputException("manifest " + source + " is not a valid archiver manifest: "
-          + e.getMessage() + " (" + new String(json, 0, Math.min(json.length, 80), StandardCharsets.UTF_8) + ")", e);
-    }
-    if (manifest.formatVersion() > CommitManifest.FORMAT_VERSION) {
-      throw new InvalidInputException("manifest " + source + " has formatVersion " + manifest.formatVersion()
-          + "; this archiver reads up to " + CommitManifest.FORMAT_VERSION + ": upgrade the archiver");
-    }
-    return manifest;
+    return ManifestJson.read(mapper, json, CommitManifest.class, CommitManifest.REQUIRED_FIELDS,
+        CommitManifest.FORMAT_VERSION, "manifest", source);
   }
 }

@@ -1,6 +1,7 @@
 package dev.archiver.compaction;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.archiver.commit.ArchiveLayout;
 import dev.archiver.commit.DataFile;
 import java.time.Instant;
 import java.util.HashSet;
@@ -27,7 +28,11 @@ public record CompactionManifest(int formatVersion, String kind, long sequence, 
     String archiveRoot, long afterBatchId, List<String> partitions, List<DataFile> replaced, List<DataFile> files,
     long rows) {
 
+  /** The newest format this archiver writes and reads; readers read versions up to theirs and refuse newer ones. */
   public static final int FORMAT_VERSION = 1;
+  /** The fields of every compaction manifest, as {@code manifest-schema/compaction-manifest.schema.json} says. */
+  public static final List<String> REQUIRED_FIELDS = List.of("formatVersion", "kind", "sequence", "committedAt",
+      "archiveRoot", "afterBatchId", "partitions", "replaced", "files", "rows");
   public static final String KIND = "compaction";
 
   public CompactionManifest {
@@ -71,6 +76,6 @@ public record CompactionManifest(int formatVersion, String kind, long sequence, 
 
   /** The file name: the sequence zero-padded to 20 digits, so names sort in commit order. */
   public static String fileName(long sequence) {
-    return String.format("%020d.json", sequence);
+    return ArchiveLayout.numberedName(sequence);
   }
 }

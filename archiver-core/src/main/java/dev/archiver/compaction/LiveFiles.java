@@ -1,6 +1,7 @@
 package dev.archiver.compaction;
 
 import dev.archiver.InvalidInputException;
+import dev.archiver.commit.ArchiveLayout;
 import dev.archiver.commit.ArchiveSchema;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.DataFile;
@@ -55,7 +56,8 @@ public record LiveFiles(Map<String, DataFile> live, Map<String, Instant> replace
         if (live.remove(f.path()) == null) {
           throw new InvalidInputException("compaction " + c.sequence() + " replaces " + f.path() + ", which "
               + (replaced.containsKey(f.path()) ? "an earlier compaction replaced already" : "no batch lists")
-              + ": _archiver/compactions does not match _archiver/manifests (edited or copied from another archive)");
+              + ": " + ArchiveLayout.COMPACTIONS_DIR + " does not match " + ArchiveLayout.MANIFESTS_DIR
+              + " (edited or copied from another archive)");
         }
         replaced.put(f.path(), c.committedAt());
       }

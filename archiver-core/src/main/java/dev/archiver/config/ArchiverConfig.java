@@ -1,5 +1,6 @@
 package dev.archiver.config;
 
+import dev.archiver.commit.ArchiveLayout;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -99,7 +100,7 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
 
     /** Directory of the commit manifests, the source of truth for readers other than Spark. */
     public String manifests() {
-      return join(path, "_archiver/manifests");
+      return join(path, ArchiveLayout.MANIFESTS_DIR);
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.archiver.commit.ArchiveLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +79,7 @@ public final class ConfigLoader {
     String path = (String) v.require(OUTPUT_PATH, "set the archive root, e.g. --output s3a://bucket/archive");
     String root = path == null ? "" : path;
     ArchiverConfig.Output output = new ArchiverConfig.Output(root,
-        v.opt(CHECKPOINT).map(String.class::cast).orElse(ArchiverConfig.join(root, "_archiver/checkpoint")),
+        v.opt(CHECKPOINT).map(String.class::cast).orElse(ArchiverConfig.join(root, ArchiveLayout.CHECKPOINT_DIR)),
         v.opt(QUARANTINE).map(String.class::cast).orElse(ArchiverConfig.join(root, "_quarantine")),
         (Boolean) v.get(PARTITION_BY_HOUR), (String) v.get(COMPRESSION), (Long) v.get(MAX_RECORDS_PER_FILE),
         asInt(v.get(COMMIT_RETRIES)), (Duration) v.get(COMMIT_RETRY_WAIT), (Duration) v.get(LEASE_TIMEOUT),
@@ -134,20 +135,22 @@ public final class ConfigLoader {
    */
   private static void checkRoots(Values v, ArchiverConfig.Output o) {
     String archive = o.path();
-    String reserved = ArchiverConfig.join(archive, "_archiver");
+    String reserved = ArchiverConfig.join(archive, ArchiveLayout.ARCHIVER_DIR);
     if (StoragePaths.within(o.checkpoint(), archive) && !StoragePaths.within(o.checkpoint(), reserved)) {
       v.error(CHECKPOINT.name(), "'" + o.checkpoint() + "' is inside output.path but not under its _archiver/"
           + " directory, where vacuum would delete Spark's checkpoint files and table scans would list them; use "
-          + ArchiverConfig.join(archive, "_archiver/checkpoint") + " (the default) or a path outside the archive");
+          + ArchiverConfig.join(archive, ArchiveLayout.CHECKPOINT_DIR)
+          + " (the default) or a path outside the archive");
     }
     if (StoragePaths.within(o.checkpoint(), o.quarantine())) {
       v.error(CHECKPOINT.name(), "'" + o.checkpoint() + "' is inside output.quarantine, where vacuum would delete"
-          + " Spark's checkpoint files; move it out, e.g. to " + ArchiverConfig.join(archive, "_archiver/checkpoint"));
+          + " Spark's checkpoint files; move it out, e.g. to "
+          + ArchiverConfig.join(archive, ArchiveLayout.CHECKPOINT_DIR));
     }
     for (String root : new String[] {archive, o.quarantine()}) {
       if (StoragePaths.within(root, o.checkpoint())) {
         v.error(CHECKPOINT.name(), "'" + o.checkpoint() + "' contains " + root + "; the checkpoint needs a directory"
-            + " of its own, e.g. " + ArchiverConfig.join(archive, "_archiver/checkpoint"));
+            + " of its own, e.g. " + ArchiverConfig.join(archive, ArchiveLayout.CHECKPOINT_DIR));
       }
     }
     if (StoragePaths.within(archive, o.quarantine())) {
@@ -155,7 +158,7 @@ public final class ConfigLoader {
           + " files would mix. Use a directory of its own, e.g. " + ArchiverConfig.join(archive, "_quarantine"));
     } else {
       StoragePaths.relative(o.quarantine(), archive).ifPresent(below -> {
-        if (below.equals("_archiver") || below.startsWith("_archiver/")) {
+        if (below.equals(ArchiveLayout.ARCHIVER_DIR) || below.startsWith(ArchiveLayout.ARCHIVER_DIR + "/")) {
           v.error(QUARANTINE.name(), "'" + o.quarantine() + "' is inside " + reserved + ", which holds manifests"
               + " and the checkpoint; use e.g. " + ArchiverConfig.join(archive, "_quarantine"));
         } else if (!below.startsWith("_")) {

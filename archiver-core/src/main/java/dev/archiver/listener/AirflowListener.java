@@ -2,6 +2,7 @@ package dev.archiver.listener;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.archiver.commit.ArchiveLayout;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.config.Redaction;
 import java.io.IOException;
@@ -119,8 +120,7 @@ public final class AirflowListener implements CommitListener {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest((manifest.archiveRoot() + "\n"
           + manifest.queryId()).getBytes(StandardCharsets.UTF_8));
-      return "archiver__" + HexFormat.of().formatHex(digest, 0, 6) + "__" + String.format("%020d",
-          manifest.batchId());
+      return "archiver__" + HexFormat.of().formatHex(digest, 0, 6) + "__" + ArchiveLayout.padded(manifest.batchId());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -1,5 +1,6 @@
 package dev.archiver.vacuum;
 
+import dev.archiver.commit.ArchiveLayout;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,7 +15,7 @@ import java.util.Set;
  * file the manifests of any claimant list, so one job's vacuum never deletes another job's committed quarantine files.
  */
 public final class QuarantineClaims {
-  static final String DIR = "_archiver/claims";
+  static final String DIR = ArchiveLayout.ARCHIVER_DIR + "/claims";
   private static final String SUFFIX = ".claim";
 
   private QuarantineClaims() {

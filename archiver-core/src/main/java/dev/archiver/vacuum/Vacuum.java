@@ -1,6 +1,7 @@
 package dev.archiver.vacuum;
 
 import dev.archiver.InvalidInputException;
+import dev.archiver.commit.ArchiveLayout;
 import dev.archiver.commit.BatchRetry;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.commit.CommitManifest;
@@ -47,7 +48,7 @@ public final class Vacuum {
   private static final Logger LOG = LoggerFactory.getLogger(Vacuum.class);
   /** Room for the attempts themselves on top of the retry waits: a batch's files may be written this long. */
   static final Duration ATTEMPTS_MARGIN = Duration.ofHours(1);
-  private static final String RESERVED = "_archiver";
+  private static final String RESERVED = ArchiveLayout.ARCHIVER_DIR;
 
   /** One vacuum of one job's roots, as its config names them. */
   public record Request(String archiveRoot, String quarantineRoot, String checkpoint, Duration olderThan,
@@ -251,8 +252,8 @@ public final class Vacuum {
       int candidates, boolean quarantineListed, Request request) {
     if (manifests.isEmpty()) {
       if (candidates > 0) {
-        throw new InvalidInputException("no committed manifest under " + request.archiveRoot() + "/_archiver/manifests,"
-            + " yet " + candidates + " file(s) there would be deleted: is --output the archive's root? Nothing"
+        throw new InvalidInputException("no committed manifest under " + request.archiveRoot() + "/"
+            + ArchiveLayout.MANIFESTS_DIR + ", yet " + candidates + " file(s) there would be deleted: is --output the archive's root? Nothing"
             + " was deleted");
       }
       return;

@@ -1,6 +1,7 @@
 package dev.archiver.spark.commit;
 
 import dev.archiver.RetriableException;
+import dev.archiver.commit.ArchiveLayout;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.ManifestCodec;
@@ -10,7 +11,6 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -21,14 +21,12 @@ import org.apache.hadoop.fs.Path;
  * over an existing one ({@link AtomicPublish}: one PUT on object stores, an atomic rename on local disks and HDFS).
  */
 public final class HadoopCommitLog implements CommitLog {
-  private static final Pattern NAME = Pattern.compile("\\d{20}\\.json");
-
   private final Path dir;
   private final Configuration conf;
   private final ManifestCodec codec = new ManifestCodec();
 
   public HadoopCommitLog(String outputPath, Configuration conf) {
-    this.dir = new Path(new Path(outputPath), "_archiver/manifests");
+    this.dir = new Path(new Path(outputPath), ArchiveLayout.MANIFESTS_DIR);
     this.conf = conf;
   }
 
@@ -41,9 +39,9 @@ public final class HadoopCommitLog implements CommitLog {
       }
       List<Long> ids = new ArrayList<>();
       for (FileStatus status : fs.listStatus(dir)) {
-        String name = status.getPath().getName();
-        if (NAME.matcher(name).matches()) {
-          ids.add(Long.parseLong(name.substring(0, 20)));
+        long number = ArchiveLayout.numberOf(status.getPath().getName());
+        if (number >= 0) {
+          ids.add(number);
         }
       }
       ids.sort(Long::compare);

@@ -1,6 +1,7 @@
 package dev.archiver.spark.commit;
 
 import dev.archiver.RetriableException;
+import dev.archiver.commit.ArchiveLayout;
 import dev.archiver.compaction.CompactionCodec;
 import dev.archiver.compaction.CompactionLog;
 import dev.archiver.compaction.CompactionManifest;
@@ -10,7 +11,6 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -23,14 +23,12 @@ import org.apache.hadoop.fs.Path;
  * could both write it, the same gap as the batch manifests' (README "Compaction").
  */
 public final class HadoopCompactionLog implements CompactionLog {
-  private static final Pattern NAME = Pattern.compile("\\d{20}\\.json");
-
   private final Path dir;
   private final Configuration conf;
   private final CompactionCodec codec = new CompactionCodec();
 
   public HadoopCompactionLog(String outputPath, Configuration conf) {
-    this.dir = new Path(new Path(outputPath), "_archiver/compactions");
+    this.dir = new Path(new Path(outputPath), ArchiveLayout.COMPACTIONS_DIR);
     this.conf = conf;
   }
 
@@ -43,9 +41,9 @@ public final class HadoopCompactionLog implements CompactionLog {
       }
       List<Long> out = new ArrayList<>();
       for (FileStatus status : fs.listStatus(dir)) {
-        String name = status.getPath().getName();
-        if (NAME.matcher(name).matches()) {
-          out.add(Long.parseLong(name.substring(0, 20)));
+        long number = ArchiveLayout.numberOf(status.getPath().getName());
+        if (number >= 0) {
+          out.add(number);
         }
       }
       out.sort(Long::compare);

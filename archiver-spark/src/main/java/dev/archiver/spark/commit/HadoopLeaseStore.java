@@ -3,6 +3,7 @@ package dev.archiver.spark.commit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.archiver.RetriableException;
+import dev.archiver.commit.ArchiveLayout;
 import dev.archiver.lease.LeaseClaim;
 import dev.archiver.lease.LeaseStore;
 import java.io.FileNotFoundException;
@@ -37,7 +38,7 @@ public final class HadoopLeaseStore implements LeaseStore {
   private final Configuration conf;
 
   public HadoopLeaseStore(String outputPath, Configuration conf) {
-    this.dir = new Path(new Path(outputPath), "_archiver/lease");
+    this.dir = new Path(new Path(outputPath), ArchiveLayout.ARCHIVER_DIR + "/lease");
     this.conf = conf;
   }
 
@@ -132,7 +133,7 @@ public final class HadoopLeaseStore implements LeaseStore {
   }
 
   private Path file(long epoch, String kind) {
-    return new Path(dir, String.format("%020d.%s", epoch, kind));
+    return new Path(dir, ArchiveLayout.padded(epoch) + "." + kind);
   }
 
   private void write(Path file, String text) {

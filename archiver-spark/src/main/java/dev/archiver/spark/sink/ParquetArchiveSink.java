@@ -3,6 +3,7 @@ package dev.archiver.spark.sink;
 import static org.apache.spark.sql.functions.*;
 
 import dev.archiver.RetriableException;
+import dev.archiver.commit.ArchiveLayout;
 import dev.archiver.commit.ArchiveSchema;
 import dev.archiver.commit.BatchContext;
 import dev.archiver.commit.DataFile;
@@ -166,8 +167,8 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
   /** One pass over the batch; the files it committed. */
   private Committed write(Dataset<Row> rows, long batchId, List<String> partitionBy, Roots roots,
       boolean countLate) {
-    Path receipt = new Path(new Path(output.path()), "_archiver/receipts/" + String.format("%020d", batchId)
-        + "-" + UUID.randomUUID() + ".tsv");
+    Path receipt = new Path(new Path(output.path()), ArchiveLayout.ARCHIVER_DIR + "/receipts/"
+        + ArchiveLayout.padded(batchId) + "-" + UUID.randomUUID() + ".tsv");
     rows.write().mode(SaveMode.Append)
         .format(RoutedParquetFormat.class.getName())
         .partitionBy(partitionBy.toArray(String[]::new))
