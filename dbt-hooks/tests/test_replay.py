@@ -89,7 +89,7 @@ def test_a_failed_replay_records_nothing_and_its_retry_applies_the_rest(archive,
     t = transformer(archive, dbt_project, fake_dbt)
     t.catch_up()
     fake_dbt.fail_on = {2}
-    with pytest.raises(DbtFailed):
+    with pytest.raises(DbtFailed, match=r"batch\(es\) 2; rerun with --request-id req to apply the batches"):
         t.replay(Selection(batch_ids=(1, 2)), "req")
     assert [line.get("replay") for line in ledger_lines(archive)] == [None, None, None, "req"]
     fake_dbt.fail_on = set()

@@ -26,8 +26,13 @@ _PROJECT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # dbt's own rule; the n
 class DbtFailed(Exception):
     """dbt failed on these batches; they stay pending and the next run-batch or catch-up retries them."""
 
-    def __init__(self, batch_ids: tuple[int, ...], what: str = "dbt") -> None:
-        super().__init__(f"{what} failed on batch(es) {_ids(batch_ids)}; they stay pending, retried on the next run")
+    def __init__(self, batch_ids: tuple[int, ...], what: str = "dbt", replay: str | None = None) -> None:
+        then = (
+            f"rerun with --request-id {replay} to apply the batches this replay has not applied yet"
+            if replay is not None
+            else "they stay pending, retried on the next run"
+        )
+        super().__init__(f"{what} failed on batch(es) {_ids(batch_ids)}; {then}")
         self.batch_ids = batch_ids
 
 
@@ -99,12 +104,16 @@ class Transformer:
                 return []
             LOG.info("replay %s of %d batch(es) of query %s: %s", request, len(todo), query_id, _ids(tuple(todo)))
             if not ensure_packages(self.project, self.invoke):
-                raise DbtFailed(tuple(todo), "dbt deps")
+                raise DbtFailed(tuple(todo), "dbt deps", replay=request)
             recorded = []
             live = self.archive.live_files()
             for group in groups(todo, self.policy):
                 work = Work(tuple(self._manifest_of(query_id, b) for b in group), live)
-                entry = replace(self._apply(work), replay=request)
+                try:
+                    applied = self._apply(work)
+                except DbtFailed as e:
+                    raise DbtFailed(e.batch_ids, replay=request) from e
+                entry = replace(applied, replay=request)
                 self.ledger.record(entry)
                 recorded.append(entry)
             return recorded
