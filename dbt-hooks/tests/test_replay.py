@@ -74,13 +74,18 @@ def test_a_replay_applies_exactly_the_chosen_batches_again_once_per_request(arch
     assert t.status().pending == () and len(t.status().history) == 9
 
 
-def test_a_replay_does_not_apply_earlier_pending_batches(archive, dbt_project, fake_dbt):
+def test_a_replay_refuses_batches_not_applied_yet_and_they_stay_pending(archive, dbt_project, fake_dbt):
     for b in range(3):
         archive.commit(b)
     t = transformer(archive, dbt_project, fake_dbt)
-    t.replay(Selection(batch_ids=(2,)), "r")
-    assert fake_dbt.batches_run() == [[2]]
-    assert t.status().pending == (0, 1), "the replayed batch counts as applied, the others stay pending"
+    t.run_batch(0)
+    with pytest.raises(ValueError, match=r"batch\(es\) 1, 2 are not applied yet: run catch-up"):
+        t.replay(Selection(batch_ids=(0, 1, 2)), "r")
+    assert fake_dbt.batches_run() == [[0]]
+    # --since replays the applied ones and leaves the pending ones to catch-up, which applies them in order.
+    assert [e.batch_ids for e in t.replay(Selection(since=parse_since("2026-01-01")), "s")] == [(0,)]
+    assert t.status().pending == (1, 2), "a replay line is not a first application"
+    assert [e.batch_ids for e in t.catch_up()] == [(1,), (2,)]
 
 
 def test_a_failed_replay_records_nothing_and_its_retry_applies_the_rest(archive, dbt_project, fake_dbt):
@@ -100,14 +105,17 @@ def test_since_selects_the_batches_committed_at_or_after_it(archive, dbt_project
     for b, at in enumerate(["2026-11-19T23:59:59.9Z", "2026-11-20T00:00:00Z", "2026-11-21T08:00:00Z"]):
         commit_at(archive, b, at)
     t = transformer(archive, dbt_project, fake_dbt)
+    t.catch_up()
     assert [e.batch_ids for e in t.replay(Selection(since=parse_since("2026-11-20T00:00Z")), "s")] == [(1,), (2,)]
 
 
 def test_replaying_an_uncommitted_batch_names_it(archive, dbt_project, fake_dbt):
     archive.commit(0)
+    t = transformer(archive, dbt_project, fake_dbt)
+    t.catch_up()
     with pytest.raises(ValueError, match=r"batch\(es\) 1, 2 are not committed.*committed: 0..0"):
-        transformer(archive, dbt_project, fake_dbt).replay(Selection(batch_ids=(0, 1, 2)), "r")
-    assert fake_dbt.batches_run() == []
+        t.replay(Selection(batch_ids=(0, 1, 2)), "r")
+    assert fake_dbt.batches_run() == [[0]]
 
 
 def test_replay_lines_round_trip_and_older_lines_read_as_first_applications(tmp_path):
@@ -127,6 +135,7 @@ def test_cli_force_and_replay_and_status_history(archive, dbt_project, capsys, m
     monkeypatch.setattr(Transformer.__init__, "__defaults__", (None, None, fake))
     uris = [archive.commit(b) for b in range(3)]
     common = ["--project-dir", dbt_project]
+    assert cli.main(["run-batch", "--manifest", uris[0], "--force", *common]) == 0, "pending: applied as usual"
     assert cli.main(["run-batch", "--manifest", uris[2], *common]) == 0
     assert cli.main(["run-batch", "--manifest", uris[1], *common]) == 0, "applied already: a no-op"
     assert cli.main(["run-batch", "--manifest", uris[1], "--force", "--request-id", "f", *common]) == 0

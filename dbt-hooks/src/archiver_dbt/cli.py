@@ -115,8 +115,11 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "run-batch" and args.force:
         archive, batch_id = Archive.of_manifest(args.manifest)
-        request = args.request_id or _new_request()
-        Transformer(archive, project, policy, args.ledger).replay(Selection(batch_ids=(batch_id,)), request)
+        transformer = Transformer(archive, project, policy, args.ledger)
+        if batch_id in transformer.status().pending:  # not applied yet: --force has nothing to force
+            transformer.run_batch(batch_id)
+        else:
+            transformer.replay(Selection(batch_ids=(batch_id,)), args.request_id or _new_request())
     elif args.command == "run-batch":
         if args.request_id:
             raise ValueError("--request-id names a replay: use it with --force (or archiver-dbt replay)")

@@ -122,8 +122,10 @@ class Ledger:
         return entries
 
     def applied(self, query_id: str | None = None) -> set[int]:
-        """Batch ids applied for query_id (every query's when None)."""
-        return {b for entry in self.entries() if entry.applies_to(query_id) for b in entry.batch_ids}
+        """Batch ids applied for query_id (every query's when None). Only first applications count: those follow
+        batch order, so no batch before the newest applied one is pending; replays re-apply applied batches only."""
+        firsts = [e for e in self.entries() if e.replay is None and e.applies_to(query_id)]
+        return {b for entry in firsts for b in entry.batch_ids}
 
     def replayed(self, request: str, query_id: str | None = None) -> set[int]:
         """Batch ids a replay request already applied (for query_id): a retried request skips them."""

@@ -86,15 +86,26 @@ class Transformer:
             return recorded
 
     def replay(self, selection: Selection, request: str) -> list[LedgerEntry]:
-        """Applies the selected committed batches again, whether or not they were applied before, each once per
-        request: a retried request (same id) skips the batches it already applied. Earlier pending batches are not
-        applied first: a replay re-runs exactly the batches named. Each run is a ledger line with replay=request."""
+        """Applies the selected batches again, each once per request: a retried request (same id) skips the batches
+        it already applied. Only applied batches are replayed (first applications stay in batch order, run-batch's and
+        catch-up's job): batches named by id that are still pending are refused, and --since leaves pending ones to
+        catch-up. Each run is a ledger line with replay=request."""
         if not request:
             raise ValueError("a replay needs a request id (--request-id), so a retry does not apply it twice")
         with self.ledger.storage.lock(self.ledger.uri):
             committed = self.archive.committed()
             chosen = selection.choose(committed, lambda b: parse_instant(self.archive.manifest(b).committed_at))
             query_id = self._query_of(committed)
+            applied = self.ledger.applied(query_id)
+            not_applied = tuple(b for b in chosen if b not in applied)
+            if not_applied and selection.since is None:
+                raise ValueError(
+                    f"batch(es) {_ids(not_applied)} are not applied yet: run catch-up (or run-batch) to apply them; "
+                    "a replay applies again only batches that were applied"
+                )
+            if not_applied:
+                LOG.info("batch(es) %s not applied yet: left to catch-up, not replayed", _ids(not_applied))
+            chosen = tuple(b for b in chosen if b in applied)
             done = self.ledger.replayed(request, query_id)
             todo = [b for b in chosen if b not in done]
             if done & set(chosen):
