@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
- * What commands need from outside: output streams, the archiver's home (for the local broker's classpath) and the
- * engine, loaded only by the commands that need one.
+ * What commands need from outside: output streams, the archiver's home (state of the local broker and cluster), the
+ * tools the demo and launchers run, and the engine, loaded only by the commands that need one.
  */
-record CliContext(PrintStream out, PrintStream err, Path home, Supplier<ArchiverEngine> engine) {
+record CliContext(PrintStream out, PrintStream err, Path home, ToolPaths tools, Supplier<ArchiverEngine> engine) {
   Path brokerClasspath() {
-    return home.resolve("bin/local-kafka/target/broker.classpath");
+    return tools.brokerClasspath();
   }
 
   Path localKafkaDir() {
@@ -22,8 +22,8 @@ record CliContext(PrintStream out, PrintStream err, Path home, Supplier<Archiver
     return home.resolve(".archiver/local-cluster");
   }
 
-  /** The Spark distribution bin/setup-python installs for spark-submit and the local cluster. */
+  /** The Spark distribution for spark-submit and the local cluster (bin/setup-python installs the default). */
   Path sparkHome() {
-    return home.resolve(".venv/spark/pyspark");
+    return tools.sparkHome();
   }
 }
