@@ -125,3 +125,30 @@ def wait_for(condition: Callable[[], T | None], timeout: float, what: str, inter
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(interval)
+
+
+def replay_probe_project(directory: Path, read_files: bool = True) -> Path:
+    """A dbt project on DuckDB (directory/probe.duckdb) whose one model, applications, appends a row per application
+    of a batch (batch_id, rows): unlike an idempotent model it shows every replay. read_files=False counts the files
+    the manifest lists instead of reading them, for archives of manifests only."""
+    project = directory / "probe"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        "name: replay_probe\nversion: '0.1.0'\nconfig-version: 2\nprofile: replay_probe\nmodel-paths: ['models']\n"
+        "flags:\n  send_anonymous_usage_stats: false\n"
+    )
+    (project / "profiles.yml").write_text(
+        "replay_probe:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: '{directory / 'probe.duckdb'}'\n      threads: 1\n"
+    )
+    (project / "packages.yml").write_text(f"packages:\n  - local: '{REPO / 'dbt-hooks'}'\n")
+    source = (
+        "select count(*) as n, min(_kafka_offset) as first_offset from {{ archiver_dbt.archiver_batch_files() }}"
+        if read_files
+        else "select {{ var('files', []) | length }} as n, null::bigint as first_offset"
+    )
+    (project / "models" / "applications.sql").write_text(
+        "{{ config(materialized='incremental', incremental_strategy='append') }}\n"
+        f"select {{{{ var('batch_id') }}}}::integer as batch_id, s.n, s.first_offset from ({source}) s\n"
+    )
+    return project

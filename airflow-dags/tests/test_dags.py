@@ -42,5 +42,5 @@ def test_archiver_dbt_batch_runs_the_batch_then_catches_up(dagbag):
     dag = dagbag.dags["archiver_dbt_batch"]
     assert {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks} == {"run_batch": ["catch_up"], "catch_up": []}
     assert dag.schedule is None and dag.max_active_runs == 1
-    assert set(dag.params) == set(dbt.BATCH_CONF_KEYS), "a param is what any trigger's conf may set"
+    assert set(dag.params) == set(dbt.CONF_KEYS), "a param is what any trigger's conf may set"
     assert all(t.retries == 3 for t in dag.tasks)

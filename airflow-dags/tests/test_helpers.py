@@ -106,3 +106,28 @@ def test_exit_codes_map_to_retry_or_fail_fast(code, error):
 def test_a_successful_command_passes():
     with dbt.failing_fast():
         dbt.run(["sh", "-c", "echo done"])
+
+
+def test_a_replay_conf_runs_archiver_dbt_replay_under_the_run_id():
+    replay = dbt.parse_conf({"archive_root": "s3a://b/a", "batches": "120..130"})
+    assert isinstance(replay, dbt.ReplayConf) and replay.output == "s3a://b/a"
+    assert replay.args("manual__1") == ["replay", "--output=s3a://b/a", "--batches=120..130", "--request-id=manual__1"]
+    since = dbt.parse_conf({"archive_root": "/a", "since": "2026-11-20T00:00Z"})
+    assert isinstance(since, dbt.ReplayConf) and since.args("r")[2] == "--since=2026-11-20T00:00Z"
+    assert isinstance(dbt.parse_conf({"manifest": MANIFEST, "batch_id": 42}), dbt.BatchConf)
+
+
+@pytest.mark.parametrize(
+    ("conf", "message"),
+    [
+        ({"batches": "1..2"}, "needs 'archive_root'"),
+        ({"archive_root": "/a", "batches": "1..2", "since": "2026-11-20"}, "exactly one of 'batches'"),
+        ({"archive_root": "/a", "batches": "--select x"}, "conf 'batches' is '--select x'"),
+        ({"archive_root": "/a", "since": "yesterday"}, "conf 'since' is 'yesterday'"),
+        ({"archive_root": "/a", "batches": "1", "manifest": MANIFEST}, "manifest do not go with a replay"),
+        ({"archive_root": "/a", "batches": "1", "executable": "x"}, "executable refused"),
+    ],
+)
+def test_a_replay_conf_is_checked(conf, message):
+    with pytest.raises(dbt.BadInput, match=message):
+        dbt.parse_conf(conf)

@@ -239,4 +239,4 @@ def test_cli_exit_codes_for_bad_input(archive, dbt_project, tmp_path, capsys):
     assert cli.main(["catch-up", "--output", archive.uri, "--project-dir", str(tmp_path / "none")]) == 2
     archive.commit(0)
     assert cli.main(["status", "--output", archive.uri, "--project-dir", dbt_project]) == 0
-    assert json.loads(capsys.readouterr().out) == {"committed": 1, "applied": 0, "pending": [0]}
+    assert json.loads(capsys.readouterr().out) == {"committed": 1, "applied": 0, "pending": [0], "replays": []}

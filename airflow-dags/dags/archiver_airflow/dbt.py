@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ class DbtFailed(Exception):
 # What the archiver's notifier sends (notify.airflow.*), and all a run's conf may hold: conf says which batch, never
 # what runs. The executable, the dbt project, its profiles and target come from Variables an Airflow admin sets.
 BATCH_CONF_KEYS = ("manifest", "batch_id", "archive_root", "query_id")
+# A replay a user triggers (after fixing a model): the archive and which of its batches, by id range or commit time.
+REPLAY_CONF_KEYS = ("archive_root", "batches", "since")
+CONF_KEYS = tuple(dict.fromkeys(BATCH_CONF_KEYS + REPLAY_CONF_KEYS))
+_BATCHES = re.compile(r"^[0-9][0-9.,\s]*$")
+_SINCE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[0-9T:.+Z-]*$")
 VARIABLES = {
     "executable": "archiver_dbt_bin",
     "project_dir": "archiver_dbt_project_dir",
@@ -59,19 +65,63 @@ class BatchConf:
     @staticmethod
     def parse(conf: Mapping[str, Any] | None) -> BatchConf:
         conf = conf or {}
-        refused = sorted(set(conf) - set(BATCH_CONF_KEYS))
-        if refused:
-            raise BadInput(
-                f"conf key(s) {', '.join(refused)} refused: a run's conf may set only {', '.join(BATCH_CONF_KEYS)} "
-                "(the batch). What runs is the deployment's: set the Variables "
-                f"{', '.join(VARIABLES.values())} instead"
-            )
+        _refuse_unknown(conf, BATCH_CONF_KEYS)
         manifest, batch_id = conf.get("manifest"), conf.get("batch_id")
         if not isinstance(manifest, str) or not manifest:
             raise BadInput("conf 'manifest' is missing: trigger the DAG with the batch's manifest URI in conf")
         if batch_id is not None and (isinstance(batch_id, bool) or not isinstance(batch_id, int)):
             raise BadInput(f"conf 'batch_id' must be an integer, got {batch_id!r}")
         return BatchConf(manifest, batch_id)
+
+
+@dataclass(frozen=True)
+class ReplayConf:
+    """A replay: apply the batches again (archiver-dbt replay), each once per DAG run, even when the task retries."""
+
+    archive_root: str
+    batches: str | None = None  # e.g. "120..130"; archiver-dbt checks the form in full
+    since: str | None = None  # e.g. "2026-11-20T00:00Z"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.archive_root, str) or not self.archive_root:
+            raise BadInput("a replay's conf needs 'archive_root': the archive whose batches to apply again")
+        if (self.batches is None) == (self.since is None):
+            raise BadInput("a replay's conf sets exactly one of 'batches' (e.g. \"120..130\") or 'since'")
+        if self.batches is not None and (not isinstance(self.batches, str) or not _BATCHES.match(self.batches)):
+            raise BadInput(f'conf \'batches\' is {self.batches!r}: batch ids like "120..130" or "7,9"')
+        if self.since is not None and (not isinstance(self.since, str) or not _SINCE.match(self.since)):
+            raise BadInput(f"conf 'since' is {self.since!r}: an instant like \"2026-11-20T00:00Z\"")
+
+    @property
+    def output(self) -> str:
+        return self.archive_root
+
+    def args(self, request: str) -> list[str]:
+        """archiver-dbt replay's arguments; request (the DAG run's id) makes a retried task skip what it applied."""
+        which = f"--batches={self.batches}" if self.batches is not None else f"--since={self.since}"
+        return ["replay", f"--output={self.archive_root}", which, f"--request-id={request}"]
+
+
+def parse_conf(conf: Mapping[str, Any] | None) -> BatchConf | ReplayConf:
+    """A run's conf: the batch the archiver announces, or a replay a user asks for (with batches or since)."""
+    conf = conf or {}
+    _refuse_unknown(conf, CONF_KEYS)
+    if "batches" not in conf and "since" not in conf:
+        return BatchConf.parse(conf)
+    extra = sorted(set(conf) - set(REPLAY_CONF_KEYS))
+    if extra:
+        raise BadInput(f"conf key(s) {', '.join(extra)} do not go with a replay ('batches' or 'since')")
+    return ReplayConf(conf.get("archive_root"), conf.get("batches"), conf.get("since"))  # type: ignore[arg-type]
+
+
+def _refuse_unknown(conf: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    refused = sorted(set(conf) - set(allowed))
+    if refused:
+        raise BadInput(
+            f"conf key(s) {', '.join(refused)} refused: a run's conf may set only {', '.join(allowed)} "
+            "(the batch, or a replay's batches). What runs is the deployment's: set the Variables "
+            f"{', '.join(VARIABLES.values())} instead"
+        )
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,10 @@ class LedgerEntry:
     dbt_command: str | None = None
     seconds: float | None = None
     query_id: str | None = None  # the streaming query that committed the batches; None in lines of older versions
+    # A replay (archiver-dbt replay, run-batch --force): the request it served, so a retried request applies each
+    # batch once; None for a batch's first application. Replay lines never replace earlier lines: the ledger keeps
+    # every application, in order.
+    replay: str | None = None
 
     def __post_init__(self) -> None:
         if not self.batch_ids or any(b < 0 for b in self.batch_ids):
@@ -48,6 +52,8 @@ class LedgerEntry:
             raise ValueError(f"num_archived must be >= 0, got {self.num_archived}")
         if self.query_id is not None and (not isinstance(self.query_id, str) or not self.query_id):
             raise ValueError("query_id must be a non-empty string or absent")
+        if self.replay is not None and (not isinstance(self.replay, str) or not self.replay):
+            raise ValueError("replay must be a non-empty request id or absent")
 
     def applies_to(self, query_id: str | None) -> bool:
         """Whether this line counts for the batches of query_id (lines without a query id count for any)."""
@@ -63,6 +69,8 @@ class LedgerEntry:
         }
         if self.query_id is not None:
             doc["queryId"] = self.query_id
+        if self.replay is not None:
+            doc["replay"] = self.replay
         if self.dbt_command is not None:
             doc["dbtCommand"] = self.dbt_command
         if self.seconds is not None:
@@ -83,6 +91,7 @@ class LedgerEntry:
             dbt_command=doc.get("dbtCommand"),
             seconds=doc.get("seconds"),
             query_id=doc.get("queryId"),
+            replay=doc.get("replay"),
         )
 
 
@@ -113,8 +122,19 @@ class Ledger:
         return entries
 
     def applied(self, query_id: str | None = None) -> set[int]:
-        """Batch ids applied for query_id (every query's when None)."""
-        return {b for entry in self.entries() if entry.applies_to(query_id) for b in entry.batch_ids}
+        """Batch ids applied for query_id (every query's when None). Only first applications count: those follow
+        batch order, so no batch before the newest applied one is pending; replays re-apply applied batches only."""
+        firsts = [e for e in self.entries() if e.replay is None and e.applies_to(query_id)]
+        return {b for entry in firsts for b in entry.batch_ids}
+
+    def replayed(self, request: str, query_id: str | None = None) -> set[int]:
+        """Batch ids a replay request already applied (for query_id): a retried request skips them."""
+        return {
+            b
+            for entry in self.entries()
+            if entry.replay == request and entry.applies_to(query_id)
+            for b in entry.batch_ids
+        }
 
     def record(self, entry: LedgerEntry) -> None:
         self.storage.append_line(self.uri, entry.to_json())

@@ -6,7 +6,7 @@ import logging
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import yaml
 
@@ -14,8 +14,9 @@ from archiver_dbt import uris
 from archiver_dbt.archive import Archive
 from archiver_dbt.dbt_runner import DbtInvoker, DbtProject, ensure_packages, invoke_dbt
 from archiver_dbt.ledger import Ledger, LedgerEntry, now_iso
-from archiver_dbt.manifest import Manifest, ManifestError
+from archiver_dbt.manifest import Manifest, ManifestError, parse_instant
 from archiver_dbt.plan import Policy, Work, groups, pending
+from archiver_dbt.replay import Selection
 from archiver_dbt.storage import storage_for
 
 LOG = logging.getLogger(__name__)
@@ -25,8 +26,13 @@ _PROJECT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # dbt's own rule; the n
 class DbtFailed(Exception):
     """dbt failed on these batches; they stay pending and the next run-batch or catch-up retries them."""
 
-    def __init__(self, batch_ids: tuple[int, ...], what: str = "dbt") -> None:
-        super().__init__(f"{what} failed on batch(es) {_ids(batch_ids)}; they stay pending, retried on the next run")
+    def __init__(self, batch_ids: tuple[int, ...], what: str = "dbt", replay: str | None = None) -> None:
+        then = (
+            f"rerun with --request-id {replay} to apply the batches this replay has not applied yet"
+            if replay is not None
+            else "they stay pending, retried on the next run"
+        )
+        super().__init__(f"{what} failed on batch(es) {_ids(batch_ids)}; {then}")
         self.batch_ids = batch_ids
 
 
@@ -35,6 +41,8 @@ class Status:
     committed: int
     applied: int
     pending: tuple[int, ...]
+    # Every ledger line of the archive's query, oldest first: what was applied when, replays included.
+    history: tuple[LedgerEntry, ...] = ()
 
 
 class Transformer:
@@ -77,10 +85,58 @@ class Transformer:
                 recorded.append(entry)
             return recorded
 
+    def replay(self, selection: Selection, request: str) -> list[LedgerEntry]:
+        """Applies the selected batches again, each once per request: a retried request (same id) skips the batches
+        it already applied. Only applied batches are replayed (first applications stay in batch order, run-batch's and
+        catch-up's job): batches named by id that are still pending are refused, and --since leaves pending ones to
+        catch-up. Each run is a ledger line with replay=request."""
+        if not request:
+            raise ValueError("a replay needs a request id (--request-id), so a retry does not apply it twice")
+        with self.ledger.storage.lock(self.ledger.uri):
+            committed = self.archive.committed()
+            chosen = selection.choose(committed, lambda b: parse_instant(self.archive.manifest(b).committed_at))
+            query_id = self._query_of(committed)
+            applied = self.ledger.applied(query_id)
+            not_applied = tuple(b for b in chosen if b not in applied)
+            if not_applied and selection.since is None:
+                raise ValueError(
+                    f"batch(es) {_ids(not_applied)} are not applied yet: run catch-up (or run-batch) to apply them; "
+                    "a replay applies again only batches that were applied"
+                )
+            if not_applied:
+                LOG.info("batch(es) %s not applied yet: left to catch-up, not replayed", _ids(not_applied))
+            chosen = tuple(b for b in chosen if b in applied)
+            done = self.ledger.replayed(request, query_id)
+            todo = [b for b in chosen if b not in done]
+            if done & set(chosen):
+                LOG.info("replay %s already applied batch(es) %s; skipped", request, _ids(tuple(sorted(done))))
+            if not todo:
+                LOG.info("replay %s: nothing to apply", request)
+                return []
+            LOG.info("replay %s of %d batch(es) of query %s: %s", request, len(todo), query_id, _ids(tuple(todo)))
+            if not ensure_packages(self.project, self.invoke):
+                raise DbtFailed(tuple(todo), "dbt deps", replay=request)
+            recorded = []
+            live = self.archive.live_files()
+            for group in groups(todo, self.policy):
+                work = Work(tuple(self._manifest_of(query_id, b) for b in group), live)
+                try:
+                    applied = self._apply(work)
+                except DbtFailed as e:
+                    raise DbtFailed(e.batch_ids, replay=request) from e
+                entry = replace(applied, replay=request)
+                self.ledger.record(entry)
+                recorded.append(entry)
+            return recorded
+
     def status(self) -> Status:
         committed = self.archive.committed()
-        applied = self.ledger.applied(self._query_of(committed))
-        return Status(len(committed), len([b for b in committed if b in applied]), tuple(pending(committed, applied)))
+        query_id = self._query_of(committed)
+        applied = self.ledger.applied(query_id)
+        history = tuple(e for e in self.ledger.entries() if e.applies_to(query_id))
+        return Status(
+            len(committed), len([b for b in committed if b in applied]), tuple(pending(committed, applied)), history
+        )
 
     def _query_of(self, committed: list[int]) -> str | None:
         """The streaming query that owns the archive: its newest manifest's. The archiver refuses to commit a batch of

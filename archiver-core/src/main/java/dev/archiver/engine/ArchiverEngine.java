@@ -2,6 +2,7 @@ package dev.archiver.engine;
 
 import dev.archiver.ArchiverException;
 import dev.archiver.commit.CommitLog;
+import dev.archiver.commit.CommitManifest;
 import dev.archiver.compaction.CompactionLog;
 import dev.archiver.compaction.Compactor;
 import dev.archiver.config.ArchiverConfig;
@@ -37,6 +38,21 @@ public interface ArchiverEngine {
    */
   default List<String> sampleExtra(List<String> fileUris, int limit, Map<String, String> storageConf) {
     throw new ArchiverException("this engine cannot read archive files; run the archiver-app jar (bin/archiver)");
+  }
+
+  /**
+   * Re-archives the committed batches {@code fromBatch..toBatch} (inclusive) of {@code source}'s archive into
+   * {@code target}'s, reading from Kafka exactly the offset ranges their manifests recorded and parsing them with
+   * {@code target}'s schema; each becomes a batch of the same id with a manifest of its own in {@code target}. The
+   * source archive is only read. Idempotent by batch id: a batch already backfilled into {@code target} is skipped.
+   *
+   * @return the target's manifests of those batches, in batch order
+   * @throws dev.archiver.InvalidInputException when a batch is not committed, the target is the source, or the topic
+   *     no longer holds a range (deleted by retention, or the topic was recreated): every such problem at once
+   */
+  default List<CommitManifest> backfill(ArchiverConfig source, ArchiverConfig target,
+      long fromBatch, long toBatch) {
+    throw new ArchiverException("this engine cannot backfill; run the archiver-spark jar (bin/archiver)");
   }
 
   /** File operations on the archive's storage, for vacuum. */

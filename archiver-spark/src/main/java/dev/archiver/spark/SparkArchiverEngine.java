@@ -2,6 +2,7 @@ package dev.archiver.spark;
 
 import dev.archiver.RetriableException;
 import dev.archiver.commit.CommitLog;
+import dev.archiver.commit.CommitManifest;
 import dev.archiver.compaction.CompactionLog;
 import dev.archiver.compaction.Compactor;
 import dev.archiver.config.ArchiverConfig;
@@ -14,6 +15,7 @@ import dev.archiver.spark.commit.HadoopCompactionLog;
 import dev.archiver.spark.compaction.ParquetRewriter;
 import dev.archiver.vacuum.ArchiveStorage;
 import dev.archiver.spark.job.ArchiveJob;
+import dev.archiver.spark.job.Backfill;
 import dev.archiver.spark.parse.RecordParser;
 import dev.archiver.spark.source.KafkaSource;
 import dev.archiver.vacuum.ArchiveStorage;
@@ -78,6 +80,19 @@ public final class SparkArchiverEngine implements ArchiverEngine {
       } catch (IllegalStateException shuttingDown) {
         // the hook is running or ran
       }
+      if (!existed) {
+        spark.stop();
+      }
+    }
+  }
+
+  @Override
+  public List<CommitManifest> backfill(ArchiverConfig source, ArchiverConfig target, long fromBatch, long toBatch) {
+    boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+    SparkSession spark = session(target);
+    try {
+      return new Backfill(spark, source, target).run(fromBatch, toBatch);
+    } finally {
       if (!existed) {
         spark.stop();
       }

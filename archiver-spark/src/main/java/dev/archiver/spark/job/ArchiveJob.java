@@ -97,11 +97,7 @@ public final class ArchiveJob implements AutoCloseable {
 
   /** Starts the query; {@link #run} waits for it and releases the job's sampler and metrics endpoint. */
   public StreamingQuery start() {
-    applyConf();
-    spark.conf().set("spark.sql.session.timeZone", "UTC");
-    spark.conf().set("spark.sql.sources.commitProtocolClass", DirectWriteCommitProtocol.class.getName());
-    // Streaming queries disable adaptive execution anyway; saying so up front spares a warning per start.
-    spark.conf().set("spark.sql.adaptive.enabled", "false");
+    configure(spark, config);
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
     // Jobs may share a quarantine root: vacuum keeps what the manifests of every job that claimed it list.
     QuarantineClaims.claim(new HadoopArchiveStorage(hadoopConf), config.output().quarantine(), config.output().path());
@@ -256,7 +252,15 @@ public final class ArchiveJob implements AutoCloseable {
    * archiver's own defaults for what the config leaves unset, among them the abortable-stream checkpoint manager when
    * the checkpoint is on S3, where rename is a copy and not atomic.
    */
-  private void applyConf() {
+  static void configure(SparkSession spark, ArchiverConfig config) {
+    applyConf(spark, config);
+    spark.conf().set("spark.sql.session.timeZone", "UTC");
+    spark.conf().set("spark.sql.sources.commitProtocolClass", DirectWriteCommitProtocol.class.getName());
+    // Streaming queries disable adaptive execution anyway; saying so up front spares a warning per start.
+    spark.conf().set("spark.sql.adaptive.enabled", "false");
+  }
+
+  private static void applyConf(SparkSession spark, ArchiverConfig config) {
     config.sparkConf().forEach((k, v) -> {
       if (k.startsWith("spark.hadoop.")) {
         spark.conf().set(k.substring("spark.hadoop.".length()), v);
@@ -266,42 +270,42 @@ public final class ArchiveJob implements AutoCloseable {
     });
     String scheme = URI.create(config.output().checkpoint()).getScheme();
     if (scheme != null && scheme.startsWith("s3")) {
-      setUnlessConfigured(CHECKPOINT_MANAGER,
+      setUnlessConfigured(spark, config, CHECKPOINT_MANAGER,
           "org.apache.spark.internal.io.cloud.AbortableStreamBasedCheckpointFileManager");
     }
     // INT64 microseconds, not Spark's legacy INT96: every reader of the archive (DuckDB, Trino, Athena, Spark)
     // reads it, files are smaller and the writer's dictionaries cheaper (bench/RESULTS.md).
-    setUnlessConfigured(TIMESTAMP_TYPE, "TIMESTAMP_MICROS");
+    setUnlessConfigured(spark, config, TIMESTAMP_TYPE, "TIMESTAMP_MICROS");
     // One open writer per partition value instead of sorting each task's rows by partition first: the sort holds a
     // task's whole share of the batch in memory (live heap 412 -> 252 MiB in bench/'s burst). Spark plans that sort
     // into the query unless planned writes are off; past 16 partition values in one task it sorts the rest.
-    setUnlessConfigured(CONCURRENT_WRITERS, "16");
-    setUnlessConfigured(PLANNED_WRITE, "false");
+    setUnlessConfigured(spark, config, CONCURRENT_WRITERS, "16");
+    setUnlessConfigured(spark, config, PLANNED_WRITE, "false");
     // Dates before 1582 and timestamps before 1900 as they are (proleptic Gregorian, what every current reader
     // expects), not rebased for Spark 2 readers: Spark's default refuses them (WRITE_ANCIENT_DATETIME), and one event
     // time of year 1 would fail its batch on every retry, stopping the archive for good.
-    setUnlessConfigured(DATETIME_REBASE, "CORRECTED");
-    setUnlessConfigured(INT96_REBASE, "CORRECTED");
+    setUnlessConfigured(spark, config, DATETIME_REBASE, "CORRECTED");
+    setUnlessConfigured(spark, config, INT96_REBASE, "CORRECTED");
     // Parquet checks a writer's page size every 100 rows by default: with records of megabytes, a page of hundreds of
     // MB per open writer, and as much again to compress it (200 records of 8 MB ran out of a 1 GiB heap; every 10 rows
     // still did). Pages every 2 rows, row groups at most 100 rows apart, and all open writers together within half
     // the heap (Parquet's memory manager shrinks their row groups to fit); small records pay a size check per 2 rows.
-    setHadoopUnlessConfigured(PARQUET_CHECK_MIN, "2");
-    setHadoopUnlessConfigured(PARQUET_CHECK_MAX, "100");
-    setHadoopUnlessConfigured(PARQUET_MEMORY_POOL, "0.5");
+    setHadoopUnlessConfigured(spark, config, PARQUET_CHECK_MIN, "2");
+    setHadoopUnlessConfigured(spark, config, PARQUET_CHECK_MAX, "100");
+    setHadoopUnlessConfigured(spark, config, PARQUET_MEMORY_POOL, "0.5");
     // The archiver pushes no filter into its JSON parser; with pushdown on, Spark's parser still consults an empty
     // filter set for every field of every record.
-    setUnlessConfigured(JSON_FILTER_PUSHDOWN, "false");
+    setUnlessConfigured(spark, config, JSON_FILTER_PUSHDOWN, "false");
   }
 
   /** A Hadoop setting (config key {@code spark.hadoop.<key>}), on the session that writes the files. */
-  private void setHadoopUnlessConfigured(String key, String value) {
+  private static void setHadoopUnlessConfigured(SparkSession spark, ArchiverConfig config, String key, String value) {
     if (!config.sparkConf().containsKey("spark.hadoop." + key)) {
       spark.conf().set(key, value);
     }
   }
 
-  private void setUnlessConfigured(String key, String value) {
+  private static void setUnlessConfigured(SparkSession spark, ArchiverConfig config, String key, String value) {
     if (!config.sparkConf().containsKey(key)) {
       spark.conf().set(key, value);
     }
