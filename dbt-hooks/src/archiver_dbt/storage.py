@@ -20,6 +20,10 @@ class Storage(Protocol):
         """File names (not paths) in directory; empty when it does not exist."""
         ...
 
+    def list_names_after(self, directory: str, start_after: str) -> list[str]:
+        """File names in directory that sort after start_after, ascending; object stores list from that key on."""
+        ...
+
     def read_text(self, uri: str) -> str | None:
         """The file's text, or None when it does not exist."""
         ...
@@ -39,6 +43,10 @@ class LocalStorage:
             return os.listdir(directory)
         except FileNotFoundError:
             return []
+
+    def list_names_after(self, directory: str, start_after: str) -> list[str]:
+        # A directory has no order on disk: the names are read (never the files) and those after the key kept.
+        return sorted(n for n in self.list_names(directory) if n > start_after)
 
     def read_text(self, uri: str) -> str | None:
         try:
@@ -99,6 +107,24 @@ class FsspecStorage:
             return [uris.basename(p) for p in self._fs.ls(directory, detail=False)]
         except FileNotFoundError:
             return []
+
+    def list_names_after(self, directory: str, start_after: str) -> list[str]:
+        call_s3 = getattr(self._fs, "call_s3", None)
+        if call_s3 is None:  # a store without a start key: list it all, read nothing
+            return sorted(n for n in self.list_names(directory) if n > start_after)
+        # S3 (s3fs): ListObjectsV2 from StartAfter, so a year of manifests before the key is never listed.
+        bucket, _, prefix = self._fs._strip_protocol(directory).rstrip("/").partition("/")
+        prefix = prefix + "/" if prefix else ""
+        names: list[str] = []
+        token: str | None = None
+        while True:
+            args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}
+            args.update({"ContinuationToken": token} if token else {"StartAfter": prefix + start_after})
+            page = call_s3("list_objects_v2", **args)
+            names += [c["Key"][len(prefix) :] for c in page.get("Contents", [])]
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return sorted(n for n in names if n > start_after)
 
     def read_text(self, uri: str) -> str | None:
         try:

@@ -17,6 +17,21 @@ public final class InMemoryCommitLog implements CommitLog {
   }
 
   @Override
+  public List<Long> batchIdsAfter(long afterBatchId) {
+    return List.copyOf(manifests.tailMap(afterBatchId, false).keySet());
+  }
+
+  @Override
+  public Optional<Long> latestBatchId() {
+    return manifests.isEmpty() ? Optional.empty() : Optional.of(manifests.lastKey());
+  }
+
+  /** Removes a manifest, as {@code expire-manifests} does with old ones. */
+  public void remove(long batchId) {
+    manifests.remove(batchId);
+  }
+
+  @Override
   public Optional<CommitManifest> read(long batchId) {
     return Optional.ofNullable(manifests.get(batchId));
   }

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -32,20 +31,31 @@ public final class HadoopCommitLog implements CommitLog {
 
   @Override
   public List<Long> batchIds() {
+    return batchIdsAfter(-1);
+  }
+
+  @Override
+  public List<Long> batchIdsAfter(long afterBatchId) {
+    List<Long> ids = new ArrayList<>();
+    list(id -> {
+      if (id > afterBatchId) {
+        ids.add(id);
+      }
+    });
+    ids.sort(Long::compare);
+    return ids;
+  }
+
+  @Override
+  public Optional<Long> latestBatchId() {
+    long[] newest = {-1};
+    list(id -> newest[0] = Math.max(newest[0], id));
+    return newest[0] < 0 ? Optional.empty() : Optional.of(newest[0]);
+  }
+
+  private void list(java.util.function.LongConsumer each) {
     try {
-      FileSystem fs = fs();
-      if (!fs.exists(dir)) {
-        return List.of();
-      }
-      List<Long> ids = new ArrayList<>();
-      for (FileStatus status : fs.listStatus(dir)) {
-        long number = ArchiveLayout.numberOf(status.getPath().getName());
-        if (number >= 0) {
-          ids.add(number);
-        }
-      }
-      ids.sort(Long::compare);
-      return ids;
+      NumberedNames.forEach(fs(), dir, each);
     } catch (IOException e) {
       throw new RetriableException("cannot list manifests in " + dir + ": " + e.getMessage(), e);
     }
