@@ -35,6 +35,11 @@ public interface CommitLog {
   /** Publishes the manifest, atomically; never overwrites one. */
   void commit(CommitManifest manifest);
 
+  /** The newest summary of expired manifests ({@code expire-manifests}); empty when none was ever expired. */
+  default Optional<LogSummary> summary() {
+    return Optional.empty();
+  }
+
   /** The newest manifest: one listing of names and one read. */
   default Optional<CommitManifest> latest() {
     return latestBatchId().flatMap(this::read);
