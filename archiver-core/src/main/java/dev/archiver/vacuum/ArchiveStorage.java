@@ -20,6 +20,14 @@ public interface ArchiveStorage {
    */
   List<StoredFile> list(String root);
 
+  /**
+   * {@link #list}, one file at a time, holding no more of the listing than a page of it (vacuum's memory must not
+   * grow with the archive). The default holds the whole list: fine for storage in memory.
+   */
+  default void forEach(String root, java.util.function.Consumer<StoredFile> each) {
+    list(root).forEach(each);
+  }
+
   /** The file as it is now; empty when it is gone. Vacuum looks again just before it deletes. */
   Optional<StoredFile> stat(String uri);
 

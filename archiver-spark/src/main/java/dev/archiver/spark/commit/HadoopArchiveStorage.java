@@ -33,8 +33,15 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
 
   @Override
   public List<StoredFile> list(String root) {
-    Path path = new Path(root);
     List<StoredFile> files = new ArrayList<>();
+    forEach(root, files::add);
+    return files;
+  }
+
+  /** Streams Hadoop's recursive listing (S3A: paged LIST requests), holding one page at a time. */
+  @Override
+  public void forEach(String root, java.util.function.Consumer<StoredFile> each) {
+    Path path = new Path(root);
     try {
       FileSystem fs = path.getFileSystem(conf);
       String prefix = qualify(root) + "/";
@@ -43,12 +50,11 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
         LocatedFileStatus status = it.next();
         String uri = fs.makeQualified(status.getPath()).toString();
         if (uri.startsWith(prefix)) { // a listing also reports the root itself when it is a file
-          files.add(stored(uri, status));
+          each.accept(stored(uri, status));
         }
       }
-      return files;
     } catch (FileNotFoundException e) {
-      return List.of();
+      // nothing there
     } catch (IOException e) {
       throw new RetriableException("cannot list " + root + ": " + e.getMessage(), e);
     }
