@@ -101,7 +101,13 @@ class Archive:
             return None
         if batches is not None:
             return LiveFiles.of([m.files for m in batches], compactions, every_batch=False)
-        return LiveFiles.of([self.manifest(b).files for b in self.committed()], compactions)
+        # After expire-manifests, compactions may replace files of batches whose manifests are gone.
+        expired = any(layout.NUMBERED_NAME.match(n) for n in self.storage.list_names(self.summary_dir))
+        return LiveFiles.of([self.manifest(b).files for b in self.committed()], compactions, every_batch=not expired)
+
+    @property
+    def summary_dir(self) -> str:
+        return uris.join(self.output, layout.SUMMARY_DIR)
 
     def current_file_locations(self) -> list[str]:
         """Every current archive file as DuckDB opens it: the exactly-once view of the whole archive."""

@@ -40,6 +40,19 @@ public interface CommitLog {
     return Optional.empty();
   }
 
+  /**
+   * Publishes a summary of expired manifests, atomically, before any of them is removed; a summary through the same
+   * batch already there is left as it is (a rerun).
+   */
+  default void writeSummary(LogSummary summary) {
+    throw new UnsupportedOperationException("this archive's storage cannot expire manifests");
+  }
+
+  /** Removes an expired batch's manifest; only after a summary through it was written. */
+  default void remove(long batchId) {
+    throw new UnsupportedOperationException("this archive's storage cannot expire manifests");
+  }
+
   /** The newest manifest: one listing of names and one read. */
   default Optional<CommitManifest> latest() {
     return latestBatchId().flatMap(this::read);

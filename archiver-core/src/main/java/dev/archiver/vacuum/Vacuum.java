@@ -350,14 +350,9 @@ public final class Vacuum {
     return uri.substring(prefix.length());
   }
 
-  /** {@code part-<batch id, 20 digits>-...}: the batch that wrote a file (archive, quarantine, or a checksum). */
-  private static final java.util.regex.Pattern BATCH_FILE = java.util.regex.Pattern.compile(
-      "\\.?part-(\\d{20})-.*");
-
   /** The batch a file's name says wrote it, or -1 (compactions' files, files of other writers). */
   static long batchOf(String key) {
-    var match = BATCH_FILE.matcher(key.substring(key.lastIndexOf('/') + 1));
-    return match.matches() ? Long.parseLong(match.group(1)) : -1;
+    return ArchiveLayout.batchOfFile(key.substring(key.lastIndexOf('/') + 1));
   }
 
   /**

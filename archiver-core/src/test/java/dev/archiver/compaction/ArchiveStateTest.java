@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * quarantine-only batches, late rows, unknown fields and compactions; and on logs written before totals, wholly or
  * partly.
  */
-class ArchiveStateTest {
+public class ArchiveStateTest {
   @Test
   void totalsInTheNewestManifestAnswerAsTheFullReadDid() {
     List<CommitManifest> batches = batches();
@@ -91,7 +91,7 @@ class ArchiveStateTest {
   }
 
   /** Ten batches: data loss (3), an offset reset (7), quarantine-only (2, 5), late rows, unknown fields. */
-  static List<CommitManifest> batches() {
+  public static List<CommitManifest> batches() {
     List<CommitManifest> out = new ArrayList<>();
     for (long b = 0; b < 10; b++) {
       long quarantined = b == 2 || b == 5 ? 10 : b % 3;
@@ -119,7 +119,7 @@ class ArchiveStateTest {
   }
 
   /** One compaction of batches 0 and 1's files. */
-  static InMemoryCompactionLog compactions(List<CommitManifest> batches) {
+  public static InMemoryCompactionLog compactions(List<CommitManifest> batches) {
     InMemoryCompactionLog log = new InMemoryCompactionLog();
     List<DataFile> replaced = new ArrayList<>(batches.get(0).files());
     replaced.addAll(batches.get(1).files());

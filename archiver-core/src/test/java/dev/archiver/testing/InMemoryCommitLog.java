@@ -3,6 +3,7 @@ package dev.archiver.testing;
 import dev.archiver.CommitConflictException;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.commit.CommitManifest;
+import dev.archiver.commit.LogSummary;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -26,7 +27,21 @@ public final class InMemoryCommitLog implements CommitLog {
     return manifests.isEmpty() ? Optional.empty() : Optional.of(manifests.lastKey());
   }
 
-  /** Removes a manifest, as {@code expire-manifests} does with old ones. */
+  private volatile LogSummary summary;
+
+  @Override
+  public Optional<LogSummary> summary() {
+    return Optional.ofNullable(summary);
+  }
+
+  @Override
+  public void writeSummary(LogSummary written) {
+    if (summary == null || written.throughBatchId() > summary.throughBatchId()) {
+      summary = written;
+    }
+  }
+
+  @Override
   public void remove(long batchId) {
     manifests.remove(batchId);
   }
