@@ -28,6 +28,10 @@ class Storage(Protocol):
         """The file's text, or None when it does not exist."""
         ...
 
+    def read_tail(self, uri: str, size: int) -> tuple[str, bool] | None:
+        """The file's last size bytes as text and whether that is the whole file; None when it does not exist."""
+        ...
+
     def append_line(self, uri: str, line: str) -> None:
         """Adds one line so that a crash leaves either the whole line or none of it readable."""
         ...
@@ -52,6 +56,15 @@ class LocalStorage:
         try:
             with open(uri, encoding="utf-8") as f:
                 return f.read()
+        except FileNotFoundError:
+            return None
+
+    def read_tail(self, uri: str, size: int) -> tuple[str, bool] | None:
+        try:
+            with open(uri, "rb") as f:
+                end = f.seek(0, os.SEEK_END)
+                f.seek(max(0, end - size))
+                return f.read().decode("utf-8", errors="replace"), end <= size
         except FileNotFoundError:
             return None
 
@@ -131,6 +144,16 @@ class FsspecStorage:
             with self._fs.open(uri, "rb") as f:
                 data: bytes = f.read()
                 return data.decode("utf-8")
+        except FileNotFoundError:
+            return None
+
+    def read_tail(self, uri: str, size: int) -> tuple[str, bool] | None:
+        try:
+            with self._fs.open(uri, "rb") as f:  # a ranged GET on object stores
+                end = f.seek(0, os.SEEK_END)
+                f.seek(max(0, end - size))
+                data: bytes = f.read()
+                return data.decode("utf-8", errors="replace"), end <= size
         except FileNotFoundError:
             return None
 

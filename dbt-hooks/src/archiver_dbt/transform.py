@@ -79,20 +79,20 @@ class Transformer:
 
     def _unapplied(self) -> tuple[list[int], str | None, set[int]]:
         """The committed batches after the newest applied one, the archive's query, and the batches applied for it.
-        Only manifest names after the newest applied batch are listed (a start key on S3), so the cost follows the
-        backlog, not the archive's history: batches are applied oldest first, so none before it is pending."""
-        applied_any = self.ledger.applied()
-        newest_applied = max(applied_any, default=-1)
+        Only manifest names after the newest applied batch are listed (a start key on S3) and only the ledger's tail
+        is read, so the cost follows the backlog, not the archive's history: batches are applied oldest first, so
+        none before the newest applied one is pending."""
+        last = self.ledger.last_entry()
+        newest_applied = max(last.batch_ids) if last is not None else -1
         committed = self.archive.committed_after(newest_applied)
         if not committed:
-            return [], None, applied_any
+            return [], None, set()
         query_id = self._query_of(committed)
-        applied = self.ledger.applied(query_id)
-        if newest_applied >= 0 and newest_applied not in applied:
+        if last is not None and not last.applies_to(query_id):
             # The ledger's newest batch is another query's (the archive was restarted under a new query): its ids
-            # say nothing about this query's, so look at every name.
-            committed = self.archive.committed()
-        return committed, query_id, applied
+            # say nothing about this query's, so look at every name and entry.
+            return self.archive.committed(), query_id, self.ledger.applied(query_id)
+        return committed, query_id, set(last.batch_ids) if last is not None else set()
 
     def status(self) -> Status:
         committed = self.archive.committed()
