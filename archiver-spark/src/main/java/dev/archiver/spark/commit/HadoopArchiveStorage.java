@@ -38,12 +38,19 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
     return files;
   }
 
-  /** Streams Hadoop's recursive listing (S3A: paged LIST requests), holding one page at a time. */
+  /**
+   * Streams the recursive listing, holding one page at a time: Hadoop's (S3A: paged LIST requests), or on the local
+   * disk a directory walk, since Hadoop's local listing forks a process per file for its permissions.
+   */
   @Override
   public void forEach(String root, java.util.function.Consumer<StoredFile> each) {
     Path path = new Path(root);
     try {
       FileSystem fs = path.getFileSystem(conf);
+      if ("file".equals(fs.getScheme())) {
+        walkLocal(fs, path, each);
+        return;
+      }
       String prefix = qualify(root) + "/";
       RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
       while (it.hasNext()) {
@@ -58,6 +65,38 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
     } catch (IOException e) {
       throw new RetriableException("cannot list " + root + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The local listing as Hadoop's local file system gives it: links followed, each file's size and modification,
+   * without the checksum files ({@code .name.crc}) it hides beside the files it wrote.
+   */
+  private static void walkLocal(FileSystem fs, Path root, java.util.function.Consumer<StoredFile> each)
+      throws IOException {
+    java.nio.file.Path start = java.nio.file.Path.of(fs.makeQualified(root).toUri());
+    if (!Files.isDirectory(start)) {
+      return;
+    }
+    boolean hideChecksums = fs instanceof org.apache.hadoop.fs.ChecksumFileSystem;
+    Files.walkFileTree(start, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult visitFile(java.nio.file.Path file,
+              java.nio.file.attribute.BasicFileAttributes attrs) {
+            String name = file.getFileName().toString();
+            if (attrs.isDirectory() || hideChecksums && name.startsWith(".") && name.endsWith(".crc")) {
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+            String uri = fs.makeQualified(new Path(file.toUri())).toString();
+            each.accept(new StoredFile(uri, attrs.size(), attrs.lastModifiedTime().toInstant()));
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFileFailed(java.nio.file.Path file, IOException e) {
+            return java.nio.file.FileVisitResult.CONTINUE; // gone since it was listed, or a link loop
+          }
+        });
   }
 
   @Override
