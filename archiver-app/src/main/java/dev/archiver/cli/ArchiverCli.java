@@ -26,13 +26,13 @@ public final class ArchiverCli {
   private final PrintStream err;
   private final CliContext context;
   private final List<Command> commands = List.of(new RunCommand(), new StatusCommand(), new DatagenCommand(),
-      new VacuumCommand(), new ExpireManifestsCommand(), new CompactCommand(), new SchemaCommand(), new LocalKafkaCommand(),
-      new LocalClusterCommand(), new DemoCommand(), new ConfigReferenceCommand());
+      new VacuumCommand(), new ExpireManifestsCommand(), new CompactCommand(), new SchemaCommand(),
+      new LocalKafkaCommand(), new LocalClusterCommand(), new DemoCommand(), new ConfigReferenceCommand());
 
   public ArchiverCli(PrintStream out, PrintStream err, Path home, Supplier<ArchiverEngine> engine) {
     this.out = out;
     this.err = err;
-    this.context = new CliContext(out, err, home, engine);
+    this.context = new CliContext(out, err, home, ToolPaths.of(home), engine);
   }
 
   public static void main(String[] args) {
