@@ -28,6 +28,20 @@ public interface ArchiveStorage {
     list(root).forEach(each);
   }
 
+  /**
+   * {@link #forEach(String, java.util.function.Consumer)} without the files under {@code root/skipped}: vacuum
+   * never looks at the root's own {@code _archiver/} (a year of manifests), so storage that lists a directory at a
+   * time does not descend there. A flat listing (S3) still lists and drops them.
+   */
+  default void forEach(String root, String skipped, java.util.function.Consumer<StoredFile> each) {
+    String prefix = qualify(root) + "/" + skipped + "/";
+    forEach(root, file -> {
+      if (!file.uri().startsWith(prefix)) {
+        each.accept(file);
+      }
+    });
+  }
+
   /** The file as it is now; empty when it is gone. Vacuum looks again just before it deletes. */
   Optional<StoredFile> stat(String uri);
 

@@ -253,7 +253,7 @@ public final class Vacuum {
     guarded.stream().filter(dir -> !StoragePaths.within(canonical + "/" + dir, roots.quarantine()))
         .forEach(dir -> notes.add("skipped " + qualified + "/" + dir + ": another archive, another job's"
             + " quarantine root or a Spark checkpoint"));
-    storage.forEach(root, file -> {
+    storage.forEach(root, RESERVED, file -> {
       String relative = relative(file.uri(), qualified);
       String key = canonical + "/" + relative;
       List<String> dirs = List.of(relative.split("/"));
@@ -272,7 +272,7 @@ public final class Vacuum {
     Set<String> guarded = new HashSet<>();
     Set<String> withMetadata = new HashSet<>();
     Set<String> withOffsets = new HashSet<>();
-    storage.forEach(root, file -> {
+    storage.forEach(root, RESERVED, file -> {
       String[] parts = relative(file.uri(), qualifiedRoot).split("/");
       for (int i = 1; i < parts.length - 1; i++) {
         if (parts[i].equals(RESERVED)) {

@@ -44,11 +44,17 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
    */
   @Override
   public void forEach(String root, java.util.function.Consumer<StoredFile> each) {
+    forEach(root, null, each);
+  }
+
+  @Override
+  public void forEach(String root, String skipped, java.util.function.Consumer<StoredFile> each) {
     Path path = new Path(root);
+    String skippedPrefix = skipped == null ? null : qualify(root) + "/" + skipped + "/";
     try {
       FileSystem fs = path.getFileSystem(conf);
       if ("file".equals(fs.getScheme())) {
-        walkLocal(fs, path, each);
+        walkLocal(fs, path, skipped, each);
         return;
       }
       String prefix = qualify(root) + "/";
@@ -56,7 +62,8 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
       while (it.hasNext()) {
         LocatedFileStatus status = it.next();
         String uri = fs.makeQualified(status.getPath()).toString();
-        if (uri.startsWith(prefix)) { // a listing also reports the root itself when it is a file
+        // A listing also reports the root itself when it is a file.
+        if (uri.startsWith(prefix) && (skippedPrefix == null || !uri.startsWith(skippedPrefix))) {
           each.accept(stored(uri, status));
         }
       }
@@ -71,15 +78,23 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
    * The local listing as Hadoop's local file system gives it: links followed, each file's size and modification,
    * without the checksum files ({@code .name.crc}) it hides beside the files it wrote.
    */
-  private static void walkLocal(FileSystem fs, Path root, java.util.function.Consumer<StoredFile> each)
-      throws IOException {
+  private static void walkLocal(FileSystem fs, Path root, String skipped,
+      java.util.function.Consumer<StoredFile> each) throws IOException {
     java.nio.file.Path start = java.nio.file.Path.of(fs.makeQualified(root).toUri());
     if (!Files.isDirectory(start)) {
       return;
     }
+    java.nio.file.Path skip = skipped == null ? null : start.resolve(skipped);
     boolean hideChecksums = fs instanceof org.apache.hadoop.fs.ChecksumFileSystem;
     Files.walkFileTree(start, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
         new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult preVisitDirectory(java.nio.file.Path dir,
+              java.nio.file.attribute.BasicFileAttributes attrs) {
+            return dir.equals(skip) ? java.nio.file.FileVisitResult.SKIP_SUBTREE
+                : java.nio.file.FileVisitResult.CONTINUE;
+          }
+
           @Override
           public java.nio.file.FileVisitResult visitFile(java.nio.file.Path file,
               java.nio.file.attribute.BasicFileAttributes attrs) {
