@@ -49,8 +49,13 @@ class LocalStorage:
             return []
 
     def list_names_after(self, directory: str, start_after: str) -> list[str]:
-        # A directory has no order on disk: the names are read (never the files) and those after the key kept.
-        return sorted(n for n in self.list_names(directory) if n > start_after)
+        # A directory has no order on disk: the names are streamed (never the files) and only those after the key
+        # kept, so memory follows the backlog, not the directory.
+        try:
+            with os.scandir(directory) as names:
+                return sorted(e.name for e in names if e.name > start_after)
+        except FileNotFoundError:
+            return []
 
     def read_text(self, uri: str) -> str | None:
         try:
