@@ -100,3 +100,17 @@ def test_the_batch_log_ignores_the_compactions(archive: FakeArchive) -> None:
     archive.commit(0)
     archive.compact(0, [0])
     assert Archive.at(archive.uri).committed() == [0]
+
+
+def test_current_files_after_expire_manifests_removed_the_compacted_batches_manifests(archive: FakeArchive) -> None:
+    for b in range(3):
+        archive.commit(b, rows=10, files=1)
+    new = archive.compact(0, [0, 1])
+    for b in (0, 1):  # what archiver expire-manifests does, after writing its summary
+        (archive.root / "_archiver/manifests" / f"{b:020d}.json").unlink()
+    summary = archive.root / "_archiver/summary"
+    summary.mkdir(parents=True)
+    (summary / f"{1:020d}.json").write_text("{}")
+    locations = Archive.at(archive.uri).current_file_locations()
+    assert str(archive.root / new) in locations
+    assert len(locations) == 2

@@ -108,3 +108,12 @@ def read_doc(doc: dict[str, Any], path: Path) -> Any:
 
 def _without_instants(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in ("eventTime", "lateBefore")}
+
+
+def test_the_hook_reads_the_running_totals_and_old_manifests_without_them():
+    m = parse_manifest((CONTRACT / "golden/batch-data-loss.json").read_text(), "m.json")
+    assert m.totals is not None
+    assert (m.totals.count("batches"), m.totals.count("lostRecords")) == (19, 5)
+    assert m.totals.data_loss_batches == (18,)
+    assert dict(m.totals.committed_offsets) == {"events-0": 520, "events-1": 5}
+    assert parse_manifest((CONTRACT / "golden/batch-local.json").read_text(), "m.json").totals is None

@@ -77,3 +77,17 @@ def test_remote_ledgers_are_rewritten_whole_through_fsspec():
     ledger.record(entry(1))
     assert ledger.applied() == {0, 1}
     assert FsspecStorage(uri).list_names("memory://archive/_archiver/dbt-ledgers") == ["p.default.jsonl"]
+
+
+def test_the_last_entry_comes_from_the_tail_of_a_long_ledger(tmp_path):
+
+    uri = str(tmp_path / "ledger.jsonl")
+    ledger = Ledger(LocalStorage(), uri)
+    assert ledger.last_entry() is None
+    for b in range(2000):  # ~200 KB: more than one tail read
+        ledger.record(LedgerEntry((b,), "transformed", False, 10, "2026-11-25T06:00:00.000Z", query_id="q"))
+    with open(uri, "a") as f:
+        f.write('{"batchIds": [2000], "outc')  # a write cut short by a crash
+    last = ledger.last_entry()
+    assert last is not None and last.batch_ids == (1999,)
+    assert max(ledger.applied()) == 1999

@@ -151,3 +151,16 @@ def test_cli_force_and_replay_and_status_history(archive, dbt_project, capsys, m
     assert all(line["appliedAt"] for line in status["history"])
     assert cli.main(["replay", "--output", archive.uri, "--batches", "0..9", *common]) == 2
     assert cli.main(["run-batch", "--manifest", uris[0], "--request-id", "x", *common]) == 2
+
+
+def test_catch_up_after_a_replay_applies_only_the_new_batches(archive, dbt_project, fake_dbt):
+    # catch-up lists from the newest first application in the ledger's tail: a replay line of an older batch written
+    # after it must not be taken for it, or every batch since the replayed one would be applied a second time.
+    for b in range(4):
+        archive.commit(b)
+    t = transformer(archive, dbt_project, fake_dbt)
+    t.catch_up()
+    t.replay(Selection(batch_ids=(0,)), "fix-model")
+    archive.commit(4)
+    assert [e.batch_ids for e in t.catch_up()] == [(4,)]
+    assert fake_dbt.batches_run() == [[0], [1], [2], [3], [0], [4]]

@@ -240,3 +240,45 @@ def test_cli_exit_codes_for_bad_input(archive, dbt_project, tmp_path, capsys):
     archive.commit(0)
     assert cli.main(["status", "--output", archive.uri, "--project-dir", dbt_project]) == 0
     assert json.loads(capsys.readouterr().out) == {"committed": 1, "applied": 0, "pending": [0], "replays": []}
+
+
+def test_catch_up_lists_only_manifests_after_the_newest_applied_batch(archive, dbt_project, fake_dbt, monkeypatch):
+    for b in range(30):
+        archive.commit(b)
+    t = transformer(archive, dbt_project, fake_dbt, coalesce_above=100)
+    t.run_batch(19)
+    listed: list[str] = []
+    read: list[str] = []
+    storage = type(t.archive.storage)
+    real_after, real_read = storage.list_names_after, storage.read_text
+
+    def names_after(self: object, directory: str, start_after: str) -> list[str]:
+        listed.append(start_after)
+        return real_after(self, directory, start_after)
+
+    def read_text(self: object, uri: str) -> str | None:
+        read.append(uri)
+        return real_read(self, uri)
+
+    monkeypatch.setattr(Archive, "committed", lambda *_: pytest.fail("catch-up listed every manifest"))
+    monkeypatch.setattr(storage, "list_names_after", names_after)
+    monkeypatch.setattr(storage, "read_text", read_text)
+    t.catch_up()
+    assert listed[0] == "00000000000000000019.json"
+    assert fake_dbt.batches_run()[-10:] == [[b] for b in range(20, 30)]
+    manifests_read = {u for u in read if "/_archiver/manifests/" in u}
+    assert {u.rsplit("/", 1)[1] for u in manifests_read} == {f"{b:020d}.json" for b in range(20, 30)}
+
+
+def test_catch_up_of_a_compacted_archive_reads_the_pending_manifests_only(archive, dbt_project, fake_dbt):
+    for b in range(4):
+        archive.commit(b, rows=10, files=2)
+    t = transformer(archive, dbt_project, fake_dbt)
+    t.run_batch(1)
+    archive.compact(0, [0, 1, 2])  # rewrites applied batches' files and a pending one's
+    t.catch_up()
+    assert fake_dbt.batches_run() == [[0], [1], [2], [3]]
+    runs = [fake_dbt.vars(i) for i, a in enumerate(fake_dbt.calls) if a[0] != "deps"]
+    assert runs[2]["files"] == [str(archive.root / "event_date=2026-11-25/part-compacted-w-00000.c000.snappy.parquet")]
+    assert runs[2]["filter_offsets"] is True
+    assert runs[3]["filter_offsets"] is False

@@ -51,6 +51,16 @@ class Archive:
                 ids.append(int(match.group(1)))
         return sorted(ids)
 
+    def committed_after(self, batch_id: int) -> list[int]:
+        """Batch ids after batch_id (-1: all), ascending: only names from that key on are listed (StartAfter on S3)."""
+        start = layout.numbered_name(batch_id) if batch_id >= 0 else ""
+        ids = []
+        for name in self.storage.list_names_after(self.manifests_dir, start):
+            match = layout.NUMBERED_NAME.match(name)
+            if match:
+                ids.append(int(match.group(1)))
+        return sorted(ids)
+
     def manifest(self, batch_id: int) -> Manifest:
         uri = uris.join(self.manifests_dir, layout.numbered_name(batch_id))
         text = self.storage.read_text(uri)
@@ -83,12 +93,21 @@ class Archive:
             out.append(parse_compaction(text, uri))
         return out
 
-    def live_files(self) -> LiveFiles | None:
-        """The archive's current files (batches folded with compactions); None when it was never compacted."""
+    def live_files(self, batches: list[Manifest] | None = None) -> LiveFiles | None:
+        """The archive's current files (batches folded with compactions); None when it was never compacted. With
+        batches, only theirs are read: enough to find the files holding those batches' rows (catch-up)."""
         compactions = self.compactions()
         if not compactions:
             return None
-        return LiveFiles.of([self.manifest(b).files for b in self.committed()], compactions)
+        if batches is not None:
+            return LiveFiles.of([m.files for m in batches], compactions, every_batch=False)
+        # After expire-manifests, compactions may replace files of batches whose manifests are gone.
+        expired = any(layout.NUMBERED_NAME.match(n) for n in self.storage.list_names(self.summary_dir))
+        return LiveFiles.of([self.manifest(b).files for b in self.committed()], compactions, every_batch=not expired)
+
+    @property
+    def summary_dir(self) -> str:
+        return uris.join(self.output, layout.SUMMARY_DIR)
 
     def current_file_locations(self) -> list[str]:
         """Every current archive file as DuckDB opens it: the exactly-once view of the whole archive."""

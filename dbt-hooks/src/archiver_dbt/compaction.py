@@ -99,7 +99,11 @@ class LiveFiles:
     successors: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @staticmethod
-    def of(batch_files: list[tuple[DataFile, ...]], compactions: list[Compaction]) -> LiveFiles:
+    def of(
+        batch_files: list[tuple[DataFile, ...]], compactions: list[Compaction], every_batch: bool = True
+    ) -> LiveFiles:
+        """every_batch=False: batch_files are some batches' only (catch-up's pending ones), so a compaction may replace
+        a file none of them lists; the files holding the given batches' rows come out the same."""
         out = LiveFiles()
         for files in batch_files:
             for f in files:
@@ -107,7 +111,7 @@ class LiveFiles:
         for c in sorted(compactions, key=lambda c: c.sequence):
             new = tuple(f.path for f in c.files)
             for f in c.replaced:
-                if out.live.pop(f.path, None) is None:
+                if out.live.pop(f.path, None) is None and every_batch:
                     raise ManifestError(
                         f"compaction {c.sequence} replaces {f.path}, which is not a current file: "
                         f"{layout.COMPACTIONS_DIR} does not match {layout.MANIFESTS_DIR}"

@@ -15,6 +15,8 @@ ARCHIVER_DIR = "_archiver"
 MANIFESTS_DIR = f"{ARCHIVER_DIR}/manifests"
 # Compaction manifests, <sequence, 20 digits>.json, beside (never among) the batch manifests.
 COMPACTIONS_DIR = f"{ARCHIVER_DIR}/compactions"
+# Summaries of expired manifests (archiver expire-manifests), <through batch id, 20 digits>.json.
+SUMMARY_DIR = f"{ARCHIVER_DIR}/summary"
 # The dbt hook's ledgers of applied batches, one per project and target.
 DBT_LEDGERS_DIR = f"{ARCHIVER_DIR}/dbt-ledgers"
 

@@ -121,6 +121,32 @@ class Ledger:
                 ) from e
         return entries
 
+    def last_entry(self) -> LedgerEntry | None:
+        """The newest first application, from the ledger's tail only (its cost does not grow with the ledger): first
+        applications are appended oldest batch first, so it holds the newest applied batch. Replay lines re-apply older
+        batches and are passed over; a torn last line is skipped, as entries() does."""
+        size = 1 << 16
+        while True:
+            tail = self.storage.read_tail(self.uri, size)
+            if tail is None:
+                return None
+            text, whole = tail
+            lines = text.split("\n")
+            if not whole:
+                lines = lines[1:]  # the first line may start mid-line
+            for line in reversed(lines):
+                if not line.strip():
+                    continue
+                try:
+                    entry = LedgerEntry.from_json(line)
+                except (ValueError, KeyError, TypeError):
+                    continue  # a torn last line
+                if entry.replay is None:
+                    return entry
+            if whole:
+                return None
+            size *= 4
+
     def applied(self, query_id: str | None = None) -> set[int]:
         """Batch ids applied for query_id (every query's when None). Only first applications count: those follow
         batch order, so no batch before the newest applied one is pending; replays re-apply applied batches only."""

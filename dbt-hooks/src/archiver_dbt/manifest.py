@@ -166,6 +166,8 @@ class Manifest:
     data_loss: tuple[OffsetRange, ...] = ()
     offset_resets: tuple[OffsetReset, ...] = ()
     writer_epoch: int | None = None  # None in manifests of archivers before the writer lease
+    # The archive's running totals through this batch; None in manifests of archivers before they were recorded.
+    totals: Totals | None = None
 
     def __post_init__(self) -> None:
         if any(count <= 0 for _, count in self.unknown_fields):
@@ -228,6 +230,8 @@ class Manifest:
             doc["latePartitions"] = {p.partition: p.rows for p in self.late_partitions}
         if self.late_before is not None:
             doc["lateBefore"] = format_instant(self.late_before)
+        if self.totals is not None:
+            doc["totals"] = self.totals.to_doc()
         return doc
 
     def file_uris(self) -> tuple[str, ...]:
@@ -238,6 +242,75 @@ class Manifest:
         """Each archived file as an absolute local path or s3:// URI, the form DuckDB and fsspec open."""
         root = uris.normalize(self.archive_root)
         return tuple(uris.join(root, f.path) for f in self.files)
+
+
+_TOTAL_COUNTS = (
+    "batches",
+    "records",
+    "archived",
+    "quarantined",
+    "files",
+    "bytes",
+    "quarantineFiles",
+    "lostRecords",
+    "lateRecords",
+    "lateBatches",
+)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The archive's running totals through a batch (README "The log's growth"): counts by their JSON names, the
+    per-name maps as sorted (name, count) pairs, and the batches that recorded data loss."""
+
+    counts: tuple[tuple[str, int], ...]
+    late_partitions: tuple[tuple[str, int], ...] = ()
+    unknown_fields: tuple[tuple[str, int], ...] = ()
+    committed_offsets: tuple[tuple[str, int], ...] = ()
+    data_loss_batches: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if [k for k, _ in self.counts] != list(_TOTAL_COUNTS):
+            raise ValueError(f"totals need exactly the counts {', '.join(_TOTAL_COUNTS)}")
+        if any(v < 0 for _, v in self.counts):
+            raise ValueError(f"totals must be >= 0, got {dict(self.counts)}")
+        c = dict(self.counts)
+        if c["records"] != c["archived"] + c["quarantined"]:
+            raise ValueError(
+                f"totals.records {c['records']} != archived {c['archived']} + quarantined {c['quarantined']}"
+            )
+
+    def count(self, name: str) -> int:
+        return dict(self.counts)[name]
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = dict(self.counts)
+        if self.late_partitions:
+            doc["latePartitions"] = dict(self.late_partitions)
+        if self.unknown_fields:
+            doc["unknownFields"] = dict(self.unknown_fields)
+        doc["committedOffsets"] = dict(self.committed_offsets)
+        if self.data_loss_batches:
+            doc["dataLossBatches"] = list(self.data_loss_batches)
+        return doc
+
+
+def _totals(t: _Fields | None) -> Totals | None:
+    if t is None:
+        return None
+    return Totals(
+        counts=tuple((k, t.integer(k)) for k in _TOTAL_COUNTS),
+        late_partitions=_counts(t, "latePartitions"),
+        unknown_fields=_counts(t, "unknownFields"),
+        committed_offsets=_counts(t, "committedOffsets"),
+        data_loss_batches=tuple(_batch_id(b) for b in t.array("dataLossBatches", required=False)),
+    )
+
+
+def _batch_id(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"field 'totals.dataLossBatches' must hold batch ids (integers >= 0), got {value!r}")
+    return value
 
 
 def parse_manifest(text: str, source: str) -> Manifest:
@@ -335,6 +408,7 @@ def _manifest(m: _Fields) -> Manifest:
         data_loss=tuple(_offset(o) for o in m.each("dataLoss", required=False)),
         offset_resets=tuple(_reset(r) for r in m.each("offsetResets", required=False)),
         writer_epoch=m.optional_integer("writerEpoch"),
+        totals=_totals(m.object("totals")),
     )
 
 

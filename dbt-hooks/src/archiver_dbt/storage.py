@@ -20,8 +20,16 @@ class Storage(Protocol):
         """File names (not paths) in directory; empty when it does not exist."""
         ...
 
+    def list_names_after(self, directory: str, start_after: str) -> list[str]:
+        """File names in directory that sort after start_after, ascending; object stores list from that key on."""
+        ...
+
     def read_text(self, uri: str) -> str | None:
         """The file's text, or None when it does not exist."""
+        ...
+
+    def read_tail(self, uri: str, size: int) -> tuple[str, bool] | None:
+        """The file's last size bytes as text and whether that is the whole file; None when it does not exist."""
         ...
 
     def append_line(self, uri: str, line: str) -> None:
@@ -40,10 +48,28 @@ class LocalStorage:
         except FileNotFoundError:
             return []
 
+    def list_names_after(self, directory: str, start_after: str) -> list[str]:
+        # A directory has no order on disk: the names are streamed (never the files) and only those after the key
+        # kept, so memory follows the backlog, not the directory.
+        try:
+            with os.scandir(directory) as names:
+                return sorted(e.name for e in names if e.name > start_after)
+        except FileNotFoundError:
+            return []
+
     def read_text(self, uri: str) -> str | None:
         try:
             with open(uri, encoding="utf-8") as f:
                 return f.read()
+        except FileNotFoundError:
+            return None
+
+    def read_tail(self, uri: str, size: int) -> tuple[str, bool] | None:
+        try:
+            with open(uri, "rb") as f:
+                end = f.seek(0, os.SEEK_END)
+                f.seek(max(0, end - size))
+                return f.read().decode("utf-8", errors="replace"), end <= size
         except FileNotFoundError:
             return None
 
@@ -100,11 +126,39 @@ class FsspecStorage:
         except FileNotFoundError:
             return []
 
+    def list_names_after(self, directory: str, start_after: str) -> list[str]:
+        call_s3 = getattr(self._fs, "call_s3", None)
+        if call_s3 is None:  # a store without a start key: list it all, read nothing
+            return sorted(n for n in self.list_names(directory) if n > start_after)
+        # S3 (s3fs): ListObjectsV2 from StartAfter, so a year of manifests before the key is never listed.
+        bucket, _, prefix = self._fs._strip_protocol(directory).rstrip("/").partition("/")
+        prefix = prefix + "/" if prefix else ""
+        names: list[str] = []
+        token: str | None = None
+        while True:
+            args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}
+            args.update({"ContinuationToken": token} if token else {"StartAfter": prefix + start_after})
+            page = call_s3("list_objects_v2", **args)
+            names += [c["Key"][len(prefix) :] for c in page.get("Contents", [])]
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return sorted(n for n in names if n > start_after)
+
     def read_text(self, uri: str) -> str | None:
         try:
             with self._fs.open(uri, "rb") as f:
                 data: bytes = f.read()
                 return data.decode("utf-8")
+        except FileNotFoundError:
+            return None
+
+    def read_tail(self, uri: str, size: int) -> tuple[str, bool] | None:
+        try:
+            with self._fs.open(uri, "rb") as f:  # a ranged GET on object stores
+                end = f.seek(0, os.SEEK_END)
+                f.seek(max(0, end - size))
+                data: bytes = f.read()
+                return data.decode("utf-8", errors="replace"), end <= size
         except FileNotFoundError:
             return None
 

@@ -67,9 +67,8 @@ class Transformer:
     def catch_up(self, up_to: int | None = None) -> list[LedgerEntry]:
         """Applies every pending batch (up to up_to, inclusive), oldest first; returns the entries recorded."""
         with self.ledger.storage.lock(self.ledger.uri):
-            committed = self.archive.committed()
-            query_id = self._query_of(committed)
-            todo = pending(committed, self.ledger.applied(query_id), up_to)
+            committed, query_id, applied = self._unapplied()
+            todo = pending(committed, applied, up_to)
             if not todo:
                 LOG.info("nothing pending%s", f" up to batch {up_to}" if up_to is not None else "")
                 return []
@@ -77,9 +76,10 @@ class Transformer:
             if not ensure_packages(self.project, self.invoke):
                 raise DbtFailed(tuple(todo), "dbt deps")
             recorded = []
-            live = self.archive.live_files()
+            manifests = {b: self._manifest_of(query_id, b) for b in todo}
+            live = self.archive.live_files(list(manifests.values()))
             for group in groups(todo, self.policy):
-                work = Work(tuple(self._manifest_of(query_id, b) for b in group), live)
+                work = Work(tuple(manifests[b] for b in group), live)
                 entry = self._apply(work)
                 self.ledger.record(entry)
                 recorded.append(entry)
@@ -128,6 +128,23 @@ class Transformer:
                 self.ledger.record(entry)
                 recorded.append(entry)
             return recorded
+
+    def _unapplied(self) -> tuple[list[int], str | None, set[int]]:
+        """The committed batches after the newest applied one, the archive's query, and the batches applied for it.
+        Only manifest names after the newest applied batch are listed (a start key on S3) and only the ledger's tail
+        is read, so the cost follows the backlog, not the archive's history: batches are applied oldest first, so
+        none before the newest applied one is pending."""
+        last = self.ledger.last_entry()
+        newest_applied = max(last.batch_ids) if last is not None else -1
+        committed = self.archive.committed_after(newest_applied)
+        if not committed:
+            return [], None, set()
+        query_id = self._query_of(committed)
+        if last is not None and not last.applies_to(query_id):
+            # The ledger's newest batch is another query's (the archive was restarted under a new query): its ids
+            # say nothing about this query's, so look at every name and entry.
+            return self.archive.committed(), query_id, self.ledger.applied(query_id)
+        return committed, query_id, set(last.batch_ids) if last is not None else set()
 
     def status(self) -> Status:
         committed = self.archive.committed()

@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.archiver.ArchiverException;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.commit.CommitManifest;
-import dev.archiver.commit.DataFile;
+import dev.archiver.commit.ManifestTotals;
 import dev.archiver.compaction.CompactionManifest;
-import dev.archiver.compaction.LiveFiles;
+import dev.archiver.compaction.ArchiveState;
 import dev.archiver.commit.OffsetRange;
 import dev.archiver.commit.OffsetReset;
 import dev.archiver.config.ArchiverConfig;
@@ -63,39 +63,40 @@ final class StatusCommand implements Command {
     Duration timeout = timeout(line);
     ArchiverConfig config = ConfigFlags.load(line);
     CommitLog log = context.engine().get().commitLog(config.output().path(), config.sparkConf());
-    List<CommitManifest> manifests = log.all();
-    List<CompactionManifest> compactions = context.engine().get()
-        .compactionLog(config.output().path(), config.sparkConf()).all();
+    // The newest manifest's running totals, the lossy batches' manifests and the compactions: not the whole log.
+    ArchiveState state = ArchiveState.read(log, context.engine().get()
+        .compactionLog(config.output().path(), config.sparkConf()));
     if (line.hasOption("json")) {
-      Lag lag = line.hasOption("no-lag") ? Lag.notAsked() : lag(config, committedEnds(manifests), timeout);
-      context.out().println(json(config, manifests, compactions, lag).toPrettyString());
+      Lag lag = line.hasOption("no-lag") ? Lag.notAsked() : lag(config, state.committedOffsets(), timeout);
+      context.out().println(json(config, state, lag).toPrettyString());
       return 0;
     }
     PrintStream out = context.out();
     out.println("output:              " + config.output().path());
-    if (manifests.isEmpty()) {
+    if (state.last().isEmpty()) {
       out.println("committed batches:   none yet");
     } else {
-      CommitManifest last = manifests.get(manifests.size() - 1);
-      out.println("committed batches:   " + manifests.size() + " (last: batch " + last.batchId() + " at "
+      CommitManifest last = state.last().get();
+      ManifestTotals totals = state.totals();
+      out.println("committed batches:   " + totals.batches() + " (last: batch " + last.batchId() + " at "
           + last.committedAt() + ", query " + last.queryId() + ")");
-      out.println("records archived:    " + manifests.stream().mapToLong(CommitManifest::numArchived).sum());
-      out.println("records quarantined: " + manifests.stream().mapToLong(CommitManifest::numQuarantined).sum());
+      out.println("records archived:    " + totals.archived());
+      out.println("records quarantined: " + totals.quarantined());
       // The files a manifest reader reads now: the batches' files as compactions rewrote them.
-      LiveFiles live = LiveFiles.of(manifests, compactions);
-      int files = live.live().size();
-      long bytes = live.live().values().stream().mapToLong(DataFile::bytes).sum();
+      long files = state.files();
+      long bytes = state.bytes();
       out.println("files:               " + files + " (" + bytes + " bytes" + (files == 0 ? "" : "; average "
           + size(bytes / files) + "; last batch " + last.files().size() + " files, " + size(last.archivedBytes()))
           + ")");
+      List<CompactionManifest> compactions = state.compactions();
       if (!compactions.isEmpty()) {
         CompactionManifest lastCompaction = compactions.get(compactions.size() - 1);
         out.println("compactions:         " + compactions.size() + " (last: compaction " + lastCompaction.sequence()
             + " at " + lastCompaction.committedAt() + " of " + String.join(", ", lastCompaction.partitions())
-            + "); " + live.replaced().size() + " file(s) replaced, deleted by vacuum after its grace period");
+            + "); " + state.replacedFiles() + " file(s) replaced, deleted by vacuum after its grace period");
       }
-      printLate(out, manifests);
-      List<CommitManifest> lossy = manifests.stream().filter(m -> !m.dataLoss().isEmpty()).toList();
+      printLate(out, totals);
+      List<CommitManifest> lossy = state.lossy().stream().filter(m -> !m.dataLoss().isEmpty()).toList();
       if (!lossy.isEmpty()) {
         out.println("DATA LOSS:           " + lossy.stream().flatMap(m -> m.dataLoss().stream())
             .mapToLong(OffsetRange::size).sum()
@@ -105,7 +106,7 @@ final class StatusCommand implements Command {
                 .map(r -> r.topicPartition() + " [" + r.startOffset() + ", " + r.endOffset() + ")")
                 .collect(Collectors.joining(", ")));
       }
-      for (CommitManifest m : manifests) {
+      for (CommitManifest m : state.lossy()) {
         for (OffsetReset r : m.offsetResets()) {
           out.println("DATA LOSS:           " + r.topicPartition() + " went back from offset " + r.fromOffset()
               + " to " + r.toOffset() + " before batch " + m.batchId() + " (topic recreated or truncated): its"
@@ -113,8 +114,7 @@ final class StatusCommand implements Command {
               + " in the old topic is gone");
         }
       }
-      Map<String, Long> unknown = new java.util.TreeMap<>();
-      manifests.forEach(m -> m.unknownFields().forEach((name, n) -> unknown.merge(name, n, Long::sum)));
+      Map<String, Long> unknown = totals.unknownFields();
       if (!unknown.isEmpty()) {
         // Kept in _extra (or quarantined): 'archiver schema suggest' prints the DDL that makes them columns.
         out.println("unknown fields:      " + unknown.entrySet().stream()
@@ -133,7 +133,7 @@ final class StatusCommand implements Command {
     if (!line.hasOption("no-lag")) {
       // The facts are out before Kafka is asked: a script reading the output has them even if it stops waiting.
       out.flush();
-      printLag(out, "", config, committedEnds(manifests), timeout);
+      printLag(out, "", config, state.committedOffsets(), timeout);
     }
     return 0;
   }
@@ -173,18 +173,16 @@ final class StatusCommand implements Command {
    * How much arrives late (output.late-after): late rows of all batches against archived ones, and the partitions that
    * got the most, so an operator sees whether the horizon or upstream delivery needs a look.
    */
-  private static void printLate(PrintStream out, List<CommitManifest> manifests) {
-    List<CommitManifest> late = manifests.stream().filter(m -> !m.latePartitions().isEmpty()).toList();
-    if (late.isEmpty()) {
+  private static void printLate(PrintStream out, ManifestTotals totals) {
+    if (totals.lateBatches() == 0) {
       return;
     }
-    long lateRows = late.stream().mapToLong(CommitManifest::lateRows).sum();
-    long archived = manifests.stream().mapToLong(CommitManifest::numArchived).sum();
-    Map<String, Long> byPartition = new java.util.TreeMap<>();
-    late.forEach(m -> m.latePartitions().forEach((p, n) -> byPartition.merge(p, n, Long::sum)));
+    long lateRows = totals.lateRecords();
+    long archived = totals.archived();
     out.println("late records:        " + lateRows + " of " + archived + " archived ("
         + String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * lateRows / Math.max(1, archived)) + "), in "
-        + late.size() + " of " + manifests.size() + " batches; most in " + byPartition.entrySet().stream()
+        + totals.lateBatches() + " of " + totals.batches() + " batches; most in " + totals.latePartitions().entrySet()
+            .stream()
             .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
             .limit(5).map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", ")));
   }
@@ -261,13 +259,13 @@ final class StatusCommand implements Command {
   }
 
   /** {@code --json}: the facts the text shows, by name, and {@code lag} (null with {@code lagError} if unknown). */
-  static ObjectNode json(ArchiverConfig config, List<CommitManifest> manifests, List<CompactionManifest> compactions,
-      Lag lag) {
+  static ObjectNode json(ArchiverConfig config, ArchiveState state, Lag lag) {
     ObjectNode root = JSON.createObjectNode();
+    ManifestTotals totals = state.totals();
     root.put("output", config.output().path());
     root.put("broker", config.source().bootstrapServers());
-    root.put("committedBatches", manifests.size());
-    CommitManifest last = manifests.isEmpty() ? null : manifests.get(manifests.size() - 1);
+    root.put("committedBatches", totals.batches());
+    CommitManifest last = state.last().orElse(null);
     if (last == null) {
       root.putNull("lastBatch");
     } else {
@@ -282,27 +280,24 @@ final class StatusCommand implements Command {
       new TreeMap<>(last.intake()).forEach(intake::put);
       last.schema().ifPresent(s -> batch.putObject("schema").put("fingerprint", s.fingerprint()).put("ddl", s.ddl()));
     }
-    root.put("recordsArchived", manifests.stream().mapToLong(CommitManifest::numArchived).sum());
-    root.put("recordsQuarantined", manifests.stream().mapToLong(CommitManifest::numQuarantined).sum());
-    LiveFiles live = LiveFiles.of(manifests, compactions);
-    root.put("files", live.live().size());
-    root.put("fileBytes", live.live().values().stream().mapToLong(DataFile::bytes).sum());
-    root.put("compactions", compactions.size());
-    root.put("lateRecords", manifests.stream().mapToLong(CommitManifest::lateRows).sum());
+    root.put("recordsArchived", totals.archived());
+    root.put("recordsQuarantined", totals.quarantined());
+    root.put("files", state.files());
+    root.put("fileBytes", state.bytes());
+    root.put("compactions", state.compactions().size());
+    root.put("lateRecords", totals.lateRecords());
     ArrayNode loss = root.putArray("dataLoss");
-    manifests.forEach(m -> m.dataLoss().forEach(r -> loss.addObject().put("batchId", m.batchId())
+    state.lossy().forEach(m -> m.dataLoss().forEach(r -> loss.addObject().put("batchId", m.batchId())
         .put("topic", r.topic()).put("partition", r.partition()).put("startOffset", r.startOffset())
         .put("endOffset", r.endOffset())));
     ArrayNode resets = root.putArray("offsetResets");
-    manifests.forEach(m -> m.offsetResets().forEach(r -> resets.addObject().put("batchId", m.batchId())
+    state.lossy().forEach(m -> m.offsetResets().forEach(r -> resets.addObject().put("batchId", m.batchId())
         .put("topic", r.topic()).put("partition", r.partition()).put("fromOffset", r.fromOffset())
         .put("toOffset", r.toOffset())));
     ObjectNode unknown = root.putObject("unknownFields");
-    Map<String, Long> unknownFields = new TreeMap<>();
-    manifests.forEach(m -> m.unknownFields().forEach((name, n) -> unknownFields.merge(name, n, Long::sum)));
-    unknownFields.forEach(unknown::put);
+    totals.unknownFields().forEach(unknown::put);
     ObjectNode committed = root.putObject("committedOffsets");
-    new TreeMap<>(committedEnds(manifests)).forEach(committed::put);
+    new TreeMap<>(state.committedOffsets()).forEach(committed::put);
     if (lag.error().isPresent()) {
       root.putNull("lag");
       root.putNull("totalLag");

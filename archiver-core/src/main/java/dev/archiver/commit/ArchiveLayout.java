@@ -14,6 +14,13 @@ public final class ArchiveLayout {
   public static final String MANIFESTS_DIR = ARCHIVER_DIR + "/manifests";
   /** Compaction manifests, {@code <sequence, 20 digits>.json}, beside (never among) the batch manifests. */
   public static final String COMPACTIONS_DIR = ARCHIVER_DIR + "/compactions";
+  /**
+   * Summaries of expired manifests ({@code archiver expire-manifests}), {@code <through batch id, 20 digits>.json};
+   * the newest one counts.
+   */
+  public static final String SUMMARY_DIR = ARCHIVER_DIR + "/summary";
+  /** An archive or quarantine file a batch wrote, {@code part-<batchId, 20 digits>-...}, or its Hadoop checksum. */
+  public static final Pattern BATCH_FILE_NAME = Pattern.compile("\\.?part-(\\d{20})-.*");
   /** Spark's checkpoint when {@code output.checkpoint} is not set. */
   public static final String CHECKPOINT_DIR = ARCHIVER_DIR + "/checkpoint";
   /** A manifest's (or compaction's) file name; anything else in its directory (temp files) is not a commit. */
@@ -33,6 +40,12 @@ public final class ArchiveLayout {
   /** The file name of batch (or compaction) {@code number}: {@code <number, 20 digits>.json}. */
   public static String numberedName(long number) {
     return padded(number) + ".json";
+  }
+
+  /** The batch whose attempt wrote a data file named {@code fileName} (no directories), or -1 when not a batch's. */
+  public static long batchOfFile(String fileName) {
+    var match = BATCH_FILE_NAME.matcher(fileName);
+    return match.matches() ? Long.parseLong(match.group(1)) : -1;
   }
 
   /** The number a commit file is named after, or -1 when the name is not a commit's. */

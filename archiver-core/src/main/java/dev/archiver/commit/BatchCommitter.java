@@ -33,6 +33,8 @@ public final class BatchCommitter<B> {
   private final List<CommitListener> listeners;
   private final Clock clock;
   private final WriterLease lease;
+  /** The last manifest this committer published or met, with its totals: the next batch's starting point. */
+  private volatile CommitManifest lastCommitted;
 
   public BatchCommitter(ArchiveSink<B> sink, CommitLog log, List<CommitListener> listeners, Clock clock,
       WriterLease lease) {
@@ -65,6 +67,7 @@ public final class BatchCommitter<B> {
       }
       checkSameOffsets(manifest, context);
       LOG.info("batch {} was committed before a restart; skipping the write", context.batchId());
+      lastCommitted = manifest;
       notifyListeners(manifest);
       return manifest;
     }
@@ -95,6 +98,7 @@ public final class BatchCommitter<B> {
         context.intake().asMap(), context.dataLoss(), context.offsetResets(),
         epoch.isPresent() ? Optional.of(epoch.getAsLong()) : Optional.empty(), written.unknownFields(),
         written.schema(), written.latePartitions(), written.lateBefore());
+    manifest = manifest.withTotals(totalsBefore(context.batchId()).plus(manifest));
     lease.check();
     log.commit(manifest);
     // Listeners hear of the durable fact: the manifest as stored, read back.
@@ -103,8 +107,18 @@ public final class BatchCommitter<B> {
     LOG.info("committed batch {}: {} archived ({} late, in {} partitions), {} quarantined, {} files",
         manifest.batchId(), manifest.numArchived(), manifest.lateRows(), manifest.latePartitions().size(),
         manifest.numQuarantined(), manifest.files().size());
+    lastCommitted = manifest;
     notifyListeners(manifest);
     return manifest;
+  }
+
+  /** Running totals through the batch before this one: kept from the last commit, else read from the log. */
+  private ManifestTotals totalsBefore(long batchId) {
+    CommitManifest last = lastCommitted;
+    if (last != null && last.batchId() == batchId - 1 && last.totals().isPresent()) {
+      return last.totals().get();
+    }
+    return RunningTotals.before(log, batchId);
   }
 
   /**

@@ -33,6 +33,8 @@ import java.util.TreeMap;
  * @param lateBefore with {@code output.late-after}: the horizon, the batch's time minus it; events before it were
  *     late. Every archived event outside the late partitions is at or after it, which lets a reader narrow the batch's
  *     event-time window to {@code [max(eventTime.min, lateBefore), eventTime.max]} plus the late partitions' windows
+ * @param totals the archive's running totals through this batch ({@link ManifestTotals}); absent in manifests of
+ *     archivers before they were recorded
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt,
@@ -42,7 +44,8 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetRange> dataLoss,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<OffsetReset> offsetResets, Optional<Long> writerEpoch,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> unknownFields, Optional<ArchiveSchema> schema,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> latePartitions, Optional<Instant> lateBefore) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> latePartitions, Optional<Instant> lateBefore,
+    Optional<ManifestTotals> totals) {
 
   /** The newest format this archiver writes and reads; readers read versions up to theirs and refuse newer ones. */
   public static final int FORMAT_VERSION = 1;
@@ -69,6 +72,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     // Sorted, so the JSON lists partitions in order; absent in manifests written before the field existed.
     latePartitions = latePartitions == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(latePartitions));
     lateBefore = lateBefore == null ? Optional.empty() : lateBefore;
+    totals = totals == null ? Optional.empty() : totals;
     if (!latePartitions.isEmpty() && lateBefore.isEmpty()) {
       throw new IllegalArgumentException("manifest of batch " + batchId + ": latePartitions without lateBefore, the"
           + " horizon they were measured against");
@@ -85,6 +89,18 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
     }
   }
 
+  /** A manifest without running totals. */
+  public CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt, String archiveRoot,
+      String quarantineRoot, List<OffsetRange> offsets, long numRecords, long numArchived, long numQuarantined,
+      List<DataFile> files, List<DataFile> quarantineFiles, Optional<EventTimeRange> eventTime,
+      List<String> partitions, Map<String, String> intake, List<OffsetRange> dataLoss,
+      List<OffsetReset> offsetResets, Optional<Long> writerEpoch, Map<String, Long> unknownFields,
+      Optional<ArchiveSchema> schema, Map<String, Long> latePartitions, Optional<Instant> lateBefore) {
+    this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
+        numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, offsetResets, writerEpoch,
+        unknownFields, schema, latePartitions, lateBefore, Optional.empty());
+  }
+
   /** A manifest without unknown fields, a recorded schema or late partitions. */
   public CommitManifest(int formatVersion, long batchId, String queryId, Instant committedAt, String archiveRoot,
       String quarantineRoot, List<OffsetRange> offsets, long numRecords, long numArchived, long numQuarantined,
@@ -93,7 +109,7 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
       List<OffsetReset> offsetResets, Optional<Long> writerEpoch) {
     this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
         numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, offsetResets, writerEpoch,
-        Map.of(), Optional.empty(), Map.of(), Optional.empty());
+        Map.of(), Optional.empty(), Map.of(), Optional.empty(), Optional.empty());
   }
 
   /** A manifest without offset resets and without a writer lease. */
@@ -103,7 +119,14 @@ public record CommitManifest(int formatVersion, long batchId, String queryId, In
       List<String> partitions, Map<String, String> intake, List<OffsetRange> dataLoss) {
     this(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets, numRecords, numArchived,
         numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss, List.of(), Optional.empty(),
-        Map.of(), Optional.empty(), Map.of(), Optional.empty());
+        Map.of(), Optional.empty(), Map.of(), Optional.empty(), Optional.empty());
+  }
+
+  /** This manifest carrying the archive's running totals through it. */
+  public CommitManifest withTotals(ManifestTotals runningTotals) {
+    return new CommitManifest(formatVersion, batchId, queryId, committedAt, archiveRoot, quarantineRoot, offsets,
+        numRecords, numArchived, numQuarantined, files, quarantineFiles, eventTime, partitions, intake, dataLoss,
+        offsetResets, writerEpoch, unknownFields, schema, latePartitions, lateBefore, Optional.of(runningTotals));
   }
 
   /** The manifest's file name: the batch id zero-padded to 20 digits, so names sort in batch order. */

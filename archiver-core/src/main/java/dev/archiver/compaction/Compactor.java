@@ -115,7 +115,8 @@ public final class Compactor {
     // Name the root as the batch manifests do (a qualified Hadoop URI), so readers join paths the same way for both.
     String root = committedBatches.isEmpty() ? request.archiveRoot()
         : committedBatches.get(committedBatches.size() - 1).archiveRoot();
-    LiveFiles live = LiveFiles.of(committedBatches, done);
+    LiveFiles live = LiveFiles.of(committedBatches, done,
+        batches.summary().map(dev.archiver.commit.LogSummary::throughBatchId).orElse(-1L));
     List<PartitionPlan> plans = plan(live, request, clock.instant());
     List<String> notes = new ArrayList<>();
     List<CompactionManifest> committed = new ArrayList<>();

@@ -38,6 +38,15 @@ public record LiveFiles(Map<String, DataFile> live, Map<String, Instant> replace
    * that is not live at its turn: the compaction log does not belong to these manifests, or was edited.
    */
   public static LiveFiles of(List<CommitManifest> batches, List<CompactionManifest> compactions) {
+    return of(batches, compactions, -1);
+  }
+
+  /**
+   * {@link #of(List, List)} of a log whose manifests up to {@code expiredThrough} were expired
+   * ({@code expire-manifests}): a compaction may have replaced files of those batches, which no manifest lists now.
+   */
+  public static LiveFiles of(List<CommitManifest> batches, List<CompactionManifest> compactions,
+      long expiredThrough) {
     Map<String, DataFile> live = new LinkedHashMap<>();
     Map<String, String> schemas = new HashMap<>();
     for (CommitManifest m : batches) {
@@ -53,7 +62,9 @@ public record LiveFiles(Map<String, DataFile> live, Map<String, Instant> replace
       String schema = c.replaced().isEmpty() ? "" : schemas.getOrDefault(c.replaced().get(0).path(), "");
       for (DataFile f : c.replaced()) {
         schemas.remove(f.path());
-        if (live.remove(f.path()) == null) {
+        boolean expired = ArchiveLayout.batchOfFile(f.path().substring(f.path().lastIndexOf('/') + 1)) >= 0
+            && ArchiveLayout.batchOfFile(f.path().substring(f.path().lastIndexOf('/') + 1)) <= expiredThrough;
+        if (live.remove(f.path()) == null && !expired) {
           throw new InvalidInputException("compaction " + c.sequence() + " replaces " + f.path() + ", which "
               + (replaced.containsKey(f.path()) ? "an earlier compaction replaced already" : "no batch lists")
               + ": " + ArchiveLayout.COMPACTIONS_DIR + " does not match " + ArchiveLayout.MANIFESTS_DIR

@@ -20,6 +20,28 @@ public interface ArchiveStorage {
    */
   List<StoredFile> list(String root);
 
+  /**
+   * {@link #list}, one file at a time, holding no more of the listing than a page of it (vacuum's memory must not
+   * grow with the archive). The default holds the whole list: fine for storage in memory.
+   */
+  default void forEach(String root, java.util.function.Consumer<StoredFile> each) {
+    list(root).forEach(each);
+  }
+
+  /**
+   * {@link #forEach(String, java.util.function.Consumer)} without the files under {@code root/skipped}: vacuum
+   * never looks at the root's own {@code _archiver/} (a year of manifests), so storage that lists a directory at a
+   * time does not descend there. A flat listing (S3) still lists and drops them.
+   */
+  default void forEach(String root, String skipped, java.util.function.Consumer<StoredFile> each) {
+    String prefix = qualify(root) + "/" + skipped + "/";
+    forEach(root, file -> {
+      if (!file.uri().startsWith(prefix)) {
+        each.accept(file);
+      }
+    });
+  }
+
   /** The file as it is now; empty when it is gone. Vacuum looks again just before it deletes. */
   Optional<StoredFile> stat(String uri);
 

@@ -121,11 +121,12 @@ public final class Vacuum {
     List<String> notes = new ArrayList<>();
     Committed committed = new Committed();
     CommitLog own = logs.apply(request.archiveRoot());
-    List<CommitManifest> manifests = committed.add(own);
+    committed.add(own);
     long retired = committed.addCompactions(compactionLogs.apply(request.archiveRoot()), cutoff);
     if (retired > 0) {
       notes.add(retired + " file(s) replaced by compactions committed before " + cutoff + " are no longer listed");
     }
+    Newest newest = newest(own, committed);
 
     boolean quarantineListed = true;
     for (String claimant : QuarantineClaims.claimants(storage, request.quarantineRoot())) {
@@ -133,7 +134,9 @@ public final class Vacuum {
         continue;
       }
       try {
-        committed.add(logs.apply(claimant));
+        CommitLog theirs = logs.apply(claimant);
+        theirs.latestBatchId(); // readable at all? Its manifests are read batch by batch below
+        committed.add(theirs);
       } catch (RuntimeException e) {
         quarantineListed = false;
         notes.add("skipped " + request.quarantineRoot() + ": the archive " + claimant + " shares it, and its manifests"
@@ -142,36 +145,25 @@ public final class Vacuum {
       }
     }
 
-    Map<String, ArchiveStorage.StoredFile> listed = new LinkedHashMap<>();
-    Map<String, ArchiveStorage.StoredFile> candidates = new LinkedHashMap<>();
-    long young = 0;
-    List<String> listedRoots = quarantineListed ? List.of(request.archiveRoot(), request.quarantineRoot())
-        : List.of(request.archiveRoot());
+    Scan scan = new Scan(committed, cutoff, newest.expected());
+    List<String> listedRoots = quarantineListed && !roots.quarantine().equals(roots.archive())
+        ? List.of(request.archiveRoot(), request.quarantineRoot()) : List.of(request.archiveRoot());
     for (String root : listedRoots) {
-      boolean isArchive = root.equals(request.archiveRoot());
-      for (Map.Entry<String, ArchiveStorage.StoredFile> e : list(root, roots, isArchive, notes).entrySet()) {
-        if (listed.putIfAbsent(e.getKey(), e.getValue()) != null || committed.contains(e.getKey())) {
-          continue;
-        }
-        if (e.getValue().modified().isAfter(cutoff)) {
-          young++;
-        } else {
-          candidates.put(e.getKey(), e.getValue());
-        }
-      }
+      list(root, roots, root.equals(request.archiveRoot()), notes, scan::offer);
     }
-    checkRoots(manifests, committed, listed.keySet(), candidates.size(), quarantineListed, request);
+    scan.flush();
+    checkRoots(newest, scan, quarantineListed, request);
 
     List<ArchiveStorage.StoredFile> orphans = new ArrayList<>();
     long changed = 0;
     if (request.dryRun()) {
-      orphans.addAll(candidates.values());
+      scan.candidates.values().forEach(orphans::add);
     } else {
-      committed.refresh(); // a manifest published since the listing may list a candidate
-      for (Map.Entry<String, ArchiveStorage.StoredFile> e : candidates.entrySet()) {
+      committed.refresh(); // a manifest or compaction published since the listing may list a candidate
+      for (Map.Entry<String, ArchiveStorage.StoredFile> e : scan.candidates.entrySet()) {
         ArchiveStorage.StoredFile candidate = e.getValue();
         Optional<ArchiveStorage.StoredFile> now = storage.stat(candidate.uri());
-        if (committed.contains(e.getKey())
+        if (committed.lists(List.of(e.getKey())).contains(e.getKey())
             || now.isPresent() && (now.get().modified().isAfter(cutoff) || now.get().bytes() != candidate.bytes())) {
           changed++;
           LOG.info("vacuum: kept {}: it changed or was committed after the listing", candidate.uri());
@@ -185,27 +177,83 @@ public final class Vacuum {
         LOG.info("vacuum: deleted {} ({} bytes, listed in no manifest)", candidate.uri(), candidate.bytes());
       }
     }
-    return new Result(orphans, young, committed.size(), changed, notes, request.dryRun());
+    if (committed.fullReads > 0) {
+      LOG.info("vacuum: read every manifest ({} full read(s) of a log): files not named part-<batch id>- were found,"
+          + " and only the whole log says whether one of them is committed", committed.fullReads);
+    }
+    return new Result(orphans, scan.young, scan.committedFiles, changed, notes, request.dryRun());
   }
 
   private record Roots(String archive, String quarantine, String checkpoint) {
   }
 
+  /** The newest batch that lists files (the roots check), and the canonical locations of its files. */
+  private record Newest(Optional<CommitManifest> manifest, Set<String> expected) {
+  }
+
+  /** How many files vacuum decides at once: the manifests of their batches are read once per page. */
+  static final int PAGE = 1000;
+
   /**
-   * The files under a root vacuum may consider, by canonical location: without reserved directories, the
-   * checkpoint, other archives' directories, and (from the archive root) the quarantine root, listed on its own.
+   * The listing, decided a page at a time: each file is committed (kept), young (kept), or a candidate; only the
+   * candidates outlive their page (they are what vacuum deletes or reports).
    */
-  private Map<String, ArchiveStorage.StoredFile> list(String root, Roots roots, boolean isArchive,
-      List<String> notes) {
+  private final class Scan {
+    private final Committed committed;
+    private final Instant cutoff;
+    private final Set<String> expected;
+    private final Map<String, ArchiveStorage.StoredFile> page = new LinkedHashMap<>();
+    final Map<String, ArchiveStorage.StoredFile> candidates = new LinkedHashMap<>();
+    long young;
+    long committedFiles;
+    boolean foundExpected;
+    int listedCandidates;
+
+    Scan(Committed committed, Instant cutoff, Set<String> expected) {
+      this.committed = committed;
+      this.cutoff = cutoff;
+      this.expected = expected;
+    }
+
+    void offer(String key, ArchiveStorage.StoredFile file) {
+      if (expected.contains(key)) {
+        foundExpected = true;
+      }
+      page.put(key, file);
+      if (page.size() >= PAGE) {
+        flush();
+      }
+    }
+
+    void flush() {
+      Set<String> listed = committed.lists(page.keySet());
+      page.forEach((key, file) -> {
+        if (listed.contains(key)) {
+          committedFiles++;
+        } else if (file.modified().isAfter(cutoff)) {
+          young++;
+        } else {
+          candidates.put(key, file);
+        }
+      });
+      page.clear();
+    }
+  }
+
+  /**
+   * The files under a root vacuum may consider, by canonical location, to {@code each}: without reserved
+   * directories, the checkpoint, other archives' directories, and (from the archive root) the quarantine root,
+   * listed on its own. Two passes over the listing, the first keeping directories only, so memory stays flat.
+   */
+  private void list(String root, Roots roots, boolean isArchive, List<String> notes,
+      java.util.function.BiConsumer<String, ArchiveStorage.StoredFile> each) {
     String qualified = storage.qualify(root);
     String canonical = storage.canonical(root);
-    List<ArchiveStorage.StoredFile> files = storage.list(root);
-    Set<String> guarded = guardedDirectories(files, qualified);
+    Set<String> guarded = guardedDirectories(root, qualified);
     guarded.stream().filter(dir -> !StoragePaths.within(canonical + "/" + dir, roots.quarantine()))
         .forEach(dir -> notes.add("skipped " + qualified + "/" + dir + ": another archive, another job's"
             + " quarantine root or a Spark checkpoint"));
-    Map<String, ArchiveStorage.StoredFile> out = new LinkedHashMap<>();
-    for (ArchiveStorage.StoredFile file : files) {
+    storage.forEach(root, RESERVED, file -> {
       String relative = relative(file.uri(), qualified);
       String key = canonical + "/" + relative;
       List<String> dirs = List.of(relative.split("/"));
@@ -213,19 +261,18 @@ public final class Vacuum {
       if (dirs.contains(RESERVED) || guarded.stream().anyMatch(g -> relative.startsWith(g + "/"))
           || StoragePaths.within(key, roots.checkpoint())
           || isArchive && !roots.quarantine().equals(roots.archive()) && StoragePaths.within(key, roots.quarantine())) {
-        continue;
+        return;
       }
-      out.put(key, file);
-    }
-    return out;
+      each.accept(key, file);
+    });
   }
 
   /** Directories below the root (relative paths) that belong to something else; see the class comment. */
-  private static Set<String> guardedDirectories(List<ArchiveStorage.StoredFile> files, String qualifiedRoot) {
+  private Set<String> guardedDirectories(String root, String qualifiedRoot) {
     Set<String> guarded = new HashSet<>();
     Set<String> withMetadata = new HashSet<>();
     Set<String> withOffsets = new HashSet<>();
-    for (ArchiveStorage.StoredFile file : files) {
+    storage.forEach(root, RESERVED, file -> {
       String[] parts = relative(file.uri(), qualifiedRoot).split("/");
       for (int i = 1; i < parts.length - 1; i++) {
         if (parts[i].equals(RESERVED)) {
@@ -240,41 +287,59 @@ public final class Vacuum {
       if (parts.length >= 2 && parts[parts.length - 2].equals("offsets")) {
         withOffsets.add(String.join("/", List.of(parts).subList(0, parts.length - 2)));
       }
-    }
+    });
     withMetadata.retainAll(withOffsets);
     withMetadata.stream().filter(d -> !d.isEmpty()).forEach(guarded::add);
     guarded.removeIf(d -> guarded.stream().anyMatch(o -> !o.equals(d) && d.startsWith(o + "/")));
     return guarded;
   }
 
-  /** Refuses to delete anything when the listing does not look like this archive's. */
-  private static void checkRoots(List<CommitManifest> manifests, Committed committed, Set<String> listed,
-      int candidates, boolean quarantineListed, Request request) {
-    if (manifests.isEmpty()) {
-      if (candidates > 0) {
-        throw new InvalidInputException("no committed manifest under " + request.archiveRoot() + "/"
-            + ArchiveLayout.MANIFESTS_DIR + ", yet " + candidates + " file(s) there would be deleted: is --output the archive's root? Nothing"
-            + " was deleted");
-      }
-      return;
+  /**
+   * The newest batch of this archive that lists files still listed (not compacted away), and their locations: read
+   * newest first by batch id, without listing the log again.
+   */
+  private static Newest newest(CommitLog log, Committed committed) {
+    Optional<Long> latest = log.latestBatchId();
+    if (latest.isEmpty()) {
+      return new Newest(Optional.empty(), Set.of());
     }
-    for (int i = manifests.size() - 1; i >= 0; i--) {
-      CommitManifest newest = manifests.get(i);
-      Set<String> expected = committed.keys(newest, quarantineListed);
-      expected.removeIf(k -> !committed.contains(k)); // compacted away: its files may be gone, rightly
-      if (expected.isEmpty()) {
+    CommitManifest first = null;
+    long floor = log.summary().map(dev.archiver.commit.LogSummary::throughBatchId).orElse(-1L);
+    for (long id = latest.get(); id > floor; id--) {
+      Optional<CommitManifest> m = log.read(id);
+      if (m.isEmpty()) {
         continue;
       }
-      // Exact canonical locations: if two spellings of one place were not recognised as one, stop here rather than
-      // take committed files for orphans.
-      if (expected.stream().noneMatch(listed::contains)) {
-        throw new InvalidInputException("none of the " + expected.size() + " file(s) batch " + newest.batchId()
-            + "'s manifest lists (under " + newest.archiveRoot() + ") was found under " + request.archiveRoot()
-            + (quarantineListed ? " or " + request.quarantineRoot() : "") + ": these are not this archive's roots"
-            + " (or its files are gone). Nothing was deleted");
+      first = first == null ? m.get() : first;
+      Set<String> expected = committed.keys(m.get(), true);
+      expected.retainAll(committed.lists(expected)); // compacted away: its files may be gone, rightly
+      if (!expected.isEmpty()) {
+        return new Newest(m, expected);
+      }
+    }
+    return new Newest(Optional.ofNullable(first), Set.of());
+  }
+
+  /** Refuses to delete anything when the listing does not look like this archive's. */
+  private static void checkRoots(Newest newest, Scan scan, boolean quarantineListed, Request request) {
+    if (newest.manifest().isEmpty()) {
+      if (!scan.candidates.isEmpty()) {
+        throw new InvalidInputException("no committed manifest under " + request.archiveRoot() + "/"
+            + ArchiveLayout.MANIFESTS_DIR + ", yet " + scan.candidates.size() + " file(s) there would be deleted: is"
+            + " --output the archive's root? Nothing was deleted");
       }
       return;
     }
+    if (newest.expected().isEmpty() || scan.foundExpected) {
+      return;
+    }
+    // Exact canonical locations: if two spellings of one place were not recognised as one, stop here rather than
+    // take committed files for orphans.
+    CommitManifest m = newest.manifest().get();
+    throw new InvalidInputException("none of the " + newest.expected().size() + " file(s) batch " + m.batchId()
+        + "'s manifest lists (under " + m.archiveRoot() + ") was found under " + request.archiveRoot()
+        + (quarantineListed ? " or " + request.quarantineRoot() : "") + ": these are not this archive's roots"
+        + " (or its files are gone). Nothing was deleted");
   }
 
   private static String relative(String uri, String qualifiedRoot) {
@@ -285,41 +350,57 @@ public final class Vacuum {
     return uri.substring(prefix.length());
   }
 
-  /** The files committed manifests list, by canonical location; re-read before deleting. */
-  private final class Committed {
-    private final Map<CommitLog, Long> seen = new LinkedHashMap<>();
-    private final Map<CompactionLog, Long> seenCompactions = new LinkedHashMap<>();
-    private final Set<String> files = new HashSet<>();
-    private final Map<String, String> canonicalRoots = new HashMap<>();
+  /** The batch a file's name says wrote it, or -1 (compactions' files, files of other writers). */
+  static long batchOf(String key) {
+    return ArchiveLayout.batchOfFile(key.substring(key.lastIndexOf('/') + 1));
+  }
 
-    List<CommitManifest> add(CommitLog log) {
-      List<CommitManifest> manifests = log.all();
-      manifests.forEach(this::add);
-      seen.put(log, manifests.isEmpty() ? -1 : manifests.get(manifests.size() - 1).batchId());
-      return manifests;
+  /**
+   * Which files the committed manifests and compactions list, by canonical location, decided by each file's name: a
+   * file named for batch B ({@code part-<B>-...}) is committed exactly when B's manifest (in any of the logs: this
+   * archive's, and those of jobs sharing its quarantine root) or a compaction lists it; a batch up to a log's
+   * {@link dev.archiver.commit.LogSummary} (manifests expired) is taken as committed whole. Only the manifests of
+   * batches whose files were found are read; a file named otherwise needs the whole log, read once.
+   */
+  private final class Committed {
+    private final List<CommitLog> logs = new ArrayList<>();
+    private final Map<CommitLog, Long> expiredThrough = new HashMap<>();
+    private final Map<CompactionLog, Long> seenCompactions = new LinkedHashMap<>();
+    /** New files of compactions, and the replaced files (retired: no longer listed) of those before the cutoff. */
+    private final Set<String> compacted = new HashSet<>();
+    private final Set<String> retired = new HashSet<>();
+    private final Map<String, String> canonicalRoots = new HashMap<>();
+    /** Every file every log lists: only when a file not named by its batch was found. */
+    private Set<String> all;
+    int fullReads;
+
+    void add(CommitLog log) {
+      logs.add(log);
+      expiredThrough.put(log, log.summary().map(dev.archiver.commit.LogSummary::throughBatchId).orElse(-1L));
     }
 
     /**
      * Lists each compaction's new files, and unlists the files it replaced when it committed before {@code cutoff};
-     * returns how many were unlisted. Batch manifests must be added first.
+     * returns how many were unlisted.
      */
     long addCompactions(CompactionLog log, Instant cutoff) {
-      long retired = 0;
       long last = -1;
       for (CompactionManifest c : log.all()) {
         String archive = canonicalRoots.computeIfAbsent(c.archiveRoot(), storage::canonical);
-        c.files().forEach(f -> files.add(join(archive, f)));
+        c.files().forEach(f -> {
+          compacted.add(join(archive, f));
+          retired.remove(join(archive, f));
+        });
         if (!c.committedAt().isAfter(cutoff)) {
-          for (DataFile f : c.replaced()) {
-            retired += files.remove(join(archive, f)) ? 1 : 0;
-          }
+          c.replaced().forEach(f -> retired.add(join(archive, f)));
         }
         last = c.sequence();
       }
       seenCompactions.put(log, last);
-      return retired;
+      return retired.size();
     }
 
+    /** Forgets what was read of the logs and picks up compactions published since: the last look before deleting. */
     void refresh() {
       // A compaction published since the listing lists its new files; the files it replaced stay listed (it is
       // younger than the cutoff).
@@ -329,27 +410,60 @@ public final class Vacuum {
           if (s > last) {
             log.read(s).ifPresent(c -> {
               String archive = canonicalRoots.computeIfAbsent(c.archiveRoot(), storage::canonical);
-              c.files().forEach(f -> files.add(join(archive, f)));
+              c.files().forEach(f -> compacted.add(join(archive, f)));
             });
             newest = Math.max(newest, s);
           }
         }
         return newest;
       });
-      seen.replaceAll((log, last) -> {
-        long newest = last;
-        for (long id : log.batchIds()) {
-          if (id > last) {
-            log.read(id).ifPresent(this::add);
-            newest = Math.max(newest, id);
-          }
-        }
-        return newest;
-      });
+      all = null;
     }
 
-    private void add(CommitManifest m) {
-      files.addAll(keys(m, true));
+    /** The keys among {@code keys} that a committed manifest or compaction lists. */
+    Set<String> lists(java.util.Collection<String> keys) {
+      Map<Long, List<String>> byBatch = new java.util.TreeMap<>();
+      Set<String> out = new HashSet<>();
+      for (String key : keys) {
+        String data = dataFileOf(key);
+        if (compacted.contains(data)) {
+          out.add(key);
+        } else if (!retired.contains(data)) {
+          byBatch.computeIfAbsent(batchOf(data), b -> new ArrayList<>()).add(key);
+        }
+      }
+      byBatch.forEach((batch, batchKeys) -> {
+        Set<String> listed = batch < 0 ? all() : batchFiles(batch);
+        batchKeys.stream().filter(k -> listed == null || listed.contains(dataFileOf(k))).forEach(out::add);
+      });
+      return out;
+    }
+
+    /** The files batch {@code batch}'s manifests list; null when a log expired it (all its files are kept). */
+    private Set<String> batchFiles(long batch) {
+      Set<String> files = new HashSet<>();
+      for (CommitLog log : logs) {
+        if (batch <= expiredThrough.get(log)) {
+          return null;
+        }
+        log.read(batch).ifPresent(m -> files.addAll(keys(m, true)));
+      }
+      return files;
+    }
+
+    private Set<String> all() {
+      if (logs.stream().anyMatch(log -> expiredThrough.get(log) >= 0)) {
+        return null; // expired manifests: whether such a file was committed is unknown, so it is kept
+      }
+      if (all == null) {
+        Set<String> files = new HashSet<>();
+        for (CommitLog log : logs) {
+          fullReads++;
+          log.all().forEach(m -> files.addAll(keys(m, true)));
+        }
+        all = files;
+      }
+      return all;
     }
 
     /** The canonical locations of a manifest's archive files, and its quarantine files when asked. */
@@ -362,14 +476,6 @@ public final class Vacuum {
         m.quarantineFiles().forEach(f -> keys.add(join(quarantine, f)));
       }
       return keys;
-    }
-
-    boolean contains(String key) {
-      return files.contains(key) || files.contains(dataFileOf(key));
-    }
-
-    int size() {
-      return files.size();
     }
   }
 

@@ -54,6 +54,21 @@ class BatchCommitterTest {
   }
 
   @Test
+  void eachManifestCarriesTheRunningTotalsThroughIt() {
+    log.commit(dev.archiver.testing.Manifests.manifest(0, "q", 0, 10, 2)); // an older archiver's: no totals
+    BatchCommitter<Long> committer = new BatchCommitter<>(sink, log, List.of(), clock, WriterLease.NONE);
+    CommitManifest first = committer.commit(context(1, "q"), 10L);
+    CommitManifest second = new BatchCommitter<>(sink, log, List.of(), clock, WriterLease.NONE)
+        .commit(context(2, "q"), 5L); // a restarted driver: from the stored manifest
+    CommitManifest third = committer.commit(context(3, "q"), 7L);
+    assertThat(first.totals()).contains(ManifestTotals.NONE.plus(log.read(0).orElseThrow()).plus(first));
+    assertThat(second.totals().orElseThrow().records()).isEqualTo(10 + 10 + 5);
+    assertThat(third.totals().orElseThrow().batches()).isEqualTo(4);
+    assertThat(third.totals().orElseThrow().records()).isEqualTo(10 + 10 + 5 + 7);
+    assertThat(log.read(3).orElseThrow().totals()).as("stored").isEqualTo(third.totals());
+  }
+
+  @Test
   void publishesTheLatePartitionsTheSinkCountedAndRefusesMoreLateRowsThanArchived() {
     ArchiveSink<Long> late = (context, records) -> new WrittenBatch("file:/a", "file:/q", records, 0, 0,
         List.of(new DataFile("event_date=2026-11-20/f", records, 10)), List.of(), Optional.empty(),

@@ -3,6 +3,7 @@ package dev.archiver.testing;
 import dev.archiver.CommitConflictException;
 import dev.archiver.commit.CommitLog;
 import dev.archiver.commit.CommitManifest;
+import dev.archiver.commit.LogSummary;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -14,6 +15,35 @@ public final class InMemoryCommitLog implements CommitLog {
   @Override
   public List<Long> batchIds() {
     return List.copyOf(manifests.keySet());
+  }
+
+  @Override
+  public List<Long> batchIdsAfter(long afterBatchId) {
+    return List.copyOf(manifests.tailMap(afterBatchId, false).keySet());
+  }
+
+  @Override
+  public Optional<Long> latestBatchId() {
+    return manifests.isEmpty() ? Optional.empty() : Optional.of(manifests.lastKey());
+  }
+
+  private volatile LogSummary summary;
+
+  @Override
+  public Optional<LogSummary> summary() {
+    return Optional.ofNullable(summary);
+  }
+
+  @Override
+  public void writeSummary(LogSummary written) {
+    if (summary == null || written.throughBatchId() > summary.throughBatchId()) {
+      summary = written;
+    }
+  }
+
+  @Override
+  public void remove(long batchId) {
+    manifests.remove(batchId);
   }
 
   @Override

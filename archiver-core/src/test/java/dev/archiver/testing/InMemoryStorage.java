@@ -37,8 +37,16 @@ public final class InMemoryStorage implements ArchiveStorage {
     return out;
   }
 
+  /** Runs once, at the first {@link #stat}: what happens between a vacuum's listing and its deletes. */
+  public Runnable beforeFirstStat = () -> {
+  };
+
   @Override
   public Optional<StoredFile> stat(String uri) {
+    Runnable once = beforeFirstStat;
+    beforeFirstStat = () -> {
+    };
+    once.run();
     return Optional.ofNullable(files.get(uri));
   }
 

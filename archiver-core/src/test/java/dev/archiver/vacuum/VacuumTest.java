@@ -218,38 +218,70 @@ class VacuumTest {
     file(committedLate, OLD);
     file(orphan, OLD);
     // Between the listing and the deletes: one file is rewritten by a replay, another committed by a new manifest.
-    InMemoryCommitLog committed = new InMemoryCommitLog();
-    CommitLog racing = new CommitLog() {
-      private boolean listed;
-
-      @Override
-      public List<Long> batchIds() {
-        if (listed) {
-          file(rewritten, Duration.ZERO);
-          if (committed.read(1).isEmpty()) {
-            committed.commit(Manifests.listing(1, A, Q, List.of("event_date=2026-11-25/part-2.parquet"), List.of()));
-          }
-        }
-        listed = true;
-        return committed.batchIds();
-      }
-
-      @Override
-      public Optional<CommitManifest> read(long batchId) {
-        return committed.read(batchId);
-      }
-
-      @Override
-      public void commit(CommitManifest manifest) {
-        committed.commit(manifest);
-      }
+    storage.beforeFirstStat = () -> {
+      file(rewritten, Duration.ZERO);
+      log.commit(Manifests.listing(1, A, Q, List.of("event_date=2026-11-25/part-2.parquet"), List.of()));
     };
-    committed.commit(Manifests.listing(0, A, Q, List.of("event_date=2026-11-25/part-0.parquet"), List.of()));
-    logs.put(A, racing);
 
     Vacuum.Result result = vacuum(A, Q, false);
     assertThat(storage.deleted).containsExactly(orphan);
     assertThat(result.changedSinceListing()).isEqualTo(2);
+  }
+
+  /** Files named part-<batch>-: each decided by its batch's manifest; only those manifests are read. */
+  @Test
+  void decidesFilesByTheirBatchReadingOnlyTheManifestsOfBatchesFound() {
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    InMemoryCommitLog inner = new InMemoryCommitLog();
+    CommitLog counting = new CommitLog() {
+      @Override
+      public List<Long> batchIds() {
+        return inner.batchIds();
+      }
+
+      @Override
+      public Optional<Long> latestBatchId() {
+        return inner.latestBatchId();
+      }
+
+      @Override
+      public Optional<CommitManifest> read(long batchId) {
+        reads.incrementAndGet();
+        return inner.read(batchId);
+      }
+
+      @Override
+      public void commit(CommitManifest manifest) {
+        inner.commit(manifest);
+      }
+
+      @Override
+      public List<CommitManifest> all() {
+        throw new AssertionError("vacuum read the whole log");
+      }
+    };
+    logs.put(A, counting);
+    for (long b = 0; b < 200; b++) {
+      inner.commit(Manifests.listing(b, A, Q, List.of(name(b, "a")), List.of(name(b, "q"))));
+    }
+    file(A + "/" + name(198, "a"), OLD); // committed
+    file(Q + "/" + name(198, "q"), OLD); // committed, in the quarantine root
+    file(A + "/" + name(199, "a"), OLD); // committed, the newest batch
+    file(A + "/" + name(199, "b"), OLD); // a failed attempt of a committed batch
+    file(A + "/" + "event_date=2026-11-25/." + name(199, "b").substring(15) + ".crc", OLD); // its checksum
+    file(A + "/" + name(200, "a"), Duration.ZERO); // the open batch, being written
+    file(A + "/" + name(201, "a"), OLD); // an old attempt no manifest lists
+
+    Vacuum.Result result = vacuum(A, Q, true);
+    assertThat(uris(result)).containsExactlyInAnyOrder(A + "/" + name(199, "b"), A + "/" + name(201, "a"),
+        A + "/event_date=2026-11-25/." + name(199, "b").substring(15) + ".crc");
+    assertThat(result.keptYoung()).isEqualTo(1);
+    assertThat(result.committedFiles()).isEqualTo(3);
+    assertThat(reads.get()).as("manifests of batches 198..201 and the newest, not 200").isLessThanOrEqualTo(8);
+  }
+
+  private static String name(long batch, String attempt) {
+    return String.format("event_date=2026-11-25/part-%020d-00000-%s-0.c000.snappy.parquet", batch, attempt);
   }
 
   @Test

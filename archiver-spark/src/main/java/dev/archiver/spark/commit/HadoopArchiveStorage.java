@@ -33,25 +33,85 @@ public final class HadoopArchiveStorage implements ArchiveStorage {
 
   @Override
   public List<StoredFile> list(String root) {
-    Path path = new Path(root);
     List<StoredFile> files = new ArrayList<>();
+    forEach(root, files::add);
+    return files;
+  }
+
+  /**
+   * Streams the recursive listing, holding one page at a time: Hadoop's (S3A: paged LIST requests), or on the local
+   * disk a directory walk, since Hadoop's local listing forks a process per file for its permissions.
+   */
+  @Override
+  public void forEach(String root, java.util.function.Consumer<StoredFile> each) {
+    forEach(root, null, each);
+  }
+
+  @Override
+  public void forEach(String root, String skipped, java.util.function.Consumer<StoredFile> each) {
+    Path path = new Path(root);
+    String skippedPrefix = skipped == null ? null : qualify(root) + "/" + skipped + "/";
     try {
       FileSystem fs = path.getFileSystem(conf);
+      if ("file".equals(fs.getScheme())) {
+        walkLocal(fs, path, skipped, each);
+        return;
+      }
       String prefix = qualify(root) + "/";
       RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
       while (it.hasNext()) {
         LocatedFileStatus status = it.next();
         String uri = fs.makeQualified(status.getPath()).toString();
-        if (uri.startsWith(prefix)) { // a listing also reports the root itself when it is a file
-          files.add(stored(uri, status));
+        // A listing also reports the root itself when it is a file.
+        if (uri.startsWith(prefix) && (skippedPrefix == null || !uri.startsWith(skippedPrefix))) {
+          each.accept(stored(uri, status));
         }
       }
-      return files;
     } catch (FileNotFoundException e) {
-      return List.of();
+      // nothing there
     } catch (IOException e) {
       throw new RetriableException("cannot list " + root + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The local listing as Hadoop's local file system gives it: links followed, each file's size and modification,
+   * without the checksum files ({@code .name.crc}) it hides beside the files it wrote.
+   */
+  private static void walkLocal(FileSystem fs, Path root, String skipped,
+      java.util.function.Consumer<StoredFile> each) throws IOException {
+    java.nio.file.Path start = java.nio.file.Path.of(fs.makeQualified(root).toUri());
+    if (!Files.isDirectory(start)) {
+      return;
+    }
+    java.nio.file.Path skip = skipped == null ? null : start.resolve(skipped);
+    boolean hideChecksums = fs instanceof org.apache.hadoop.fs.ChecksumFileSystem;
+    Files.walkFileTree(start, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult preVisitDirectory(java.nio.file.Path dir,
+              java.nio.file.attribute.BasicFileAttributes attrs) {
+            return dir.equals(skip) ? java.nio.file.FileVisitResult.SKIP_SUBTREE
+                : java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFile(java.nio.file.Path file,
+              java.nio.file.attribute.BasicFileAttributes attrs) {
+            String name = file.getFileName().toString();
+            if (attrs.isDirectory() || hideChecksums && name.startsWith(".") && name.endsWith(".crc")) {
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+            String uri = fs.makeQualified(new Path(file.toUri())).toString();
+            each.accept(new StoredFile(uri, attrs.size(), attrs.lastModifiedTime().toInstant()));
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFileFailed(java.nio.file.Path file, IOException e) {
+            return java.nio.file.FileVisitResult.CONTINUE; // gone since it was listed, or a link loop
+          }
+        });
   }
 
   @Override

@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -34,23 +32,14 @@ public final class HadoopCompactionLog implements CompactionLog {
 
   @Override
   public List<Long> sequences() {
+    List<Long> out = new ArrayList<>();
     try {
-      FileSystem fs = dir.getFileSystem(conf);
-      if (!fs.exists(dir)) {
-        return List.of();
-      }
-      List<Long> out = new ArrayList<>();
-      for (FileStatus status : fs.listStatus(dir)) {
-        long number = ArchiveLayout.numberOf(status.getPath().getName());
-        if (number >= 0) {
-          out.add(number);
-        }
-      }
-      out.sort(Long::compare);
-      return out;
+      NumberedNames.forEach(dir.getFileSystem(conf), dir, out::add);
     } catch (IOException e) {
       throw new RetriableException("cannot list compactions in " + dir + ": " + e.getMessage(), e);
     }
+    out.sort(Long::compare);
+    return out;
   }
 
   @Override
