@@ -25,7 +25,7 @@ public final class ArchiverCli {
   private final PrintStream out;
   private final PrintStream err;
   private final CliContext context;
-  private final List<Command> commands = List.of(new RunCommand(), new StatusCommand(), new DatagenCommand(),
+  private final List<Command> commands = List.of(new RunCommand(), new StatusCommand(), new DoctorCommand(), new DatagenCommand(),
       new VacuumCommand(), new CompactCommand(), new SchemaCommand(), new LocalKafkaCommand(),
       new LocalClusterCommand(), new DemoCommand(), new ConfigReferenceCommand());
 
