@@ -46,6 +46,16 @@ public final class MetricsReporter implements AutoCloseable {
       .help("Peak live JVM heap (after GC) during the last batch").register(registry);
   private final Gauge heapAlert = Gauge.builder().name("archiver_heap_alert")
       .help("1 when the last batch's heap peak passed metrics.heap-alert-ratio of the max heap").register(registry);
+  private final Gauge heapMax = Gauge.builder().name("archiver_heap_max_bytes")
+      .help("Max JVM heap of the driver").register(registry);
+  private final Gauge lastBatch = Gauge.builder().name("archiver_last_batch_timestamp_seconds")
+      .help("When the last batch was committed, seconds since the epoch").register(registry);
+  private final Counter lostRecords = Counter.builder().name("archiver_data_loss_records_total")
+      .help("Records Kafka deleted before they were archived (recorded in the manifests' dataLoss)")
+      .register(registry);
+  private final Counter offsetResets = Counter.builder().name("archiver_offset_resets_total")
+      .help("Partitions whose offsets went back (topic recreated or truncated), as the manifests record them")
+      .register(registry);
 
   /** A reporter; with a port, it also serves {@code /metrics} on it. */
   public MetricsReporter(Optional<Integer> prometheusPort) {
@@ -85,10 +95,32 @@ public final class MetricsReporter implements AutoCloseable {
     heapUsed.set(m.heapUsedPeakBytes());
     heapLive.set(m.heapLivePeakBytes());
     heapAlert.set(m.heapAlert() ? 1 : 0);
+    heapMax.set(m.heapMaxBytes());
+    lastBatch.set(System.currentTimeMillis() / 1000.0);
     if (m.heapAlert()) {
       LOG.warn("batch {}: heap peak {} MiB passed the alert threshold of the max heap {} MiB", m.batchId(),
           m.heapUsedPeakBytes() >> 20, m.heapMaxBytes() >> 20);
     }
+  }
+
+  /** A batch's recorded data loss: records deleted before they were read, and partitions whose offsets went back. */
+  public void dataLoss(long records, int resets) {
+    lostRecords.inc(records);
+    offsetResets.inc(resets);
+  }
+
+  /**
+   * Exports how many batches each notifier gave up on ({@code archiver_notifications_given_up_total{notifier}}), read
+   * from the notifiers at each scrape.
+   */
+  public void watch(java.util.List<dev.archiver.listener.AsyncNotifier> notifiers) {
+    if (notifiers.isEmpty()) {
+      return;
+    }
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("archiver_notifications_given_up_total")
+        .help("Commit notifications dropped after all their attempts (the dbt hook's catch-up applies them)")
+        .labelNames("notifier")
+        .callback(callback -> notifiers.forEach(n -> callback.call(n.givenUp(), n.name()))).register(registry);
   }
 
   @Override
