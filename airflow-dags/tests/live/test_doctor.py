@@ -11,7 +11,7 @@ from live.conftest import DBT_DAG, Deployment
 
 def doctor(deployment: Deployment, name: str, **airflow: str) -> tuple[int, str]:
     archive = deployment.archive(name)
-    settings = {f"notify.airflow.{k}": v for k, v in airflow.items()}
+    settings = {f"notify.airflow.{k.replace('_', '-')}": v for k, v in airflow.items()}
     config = deployment.config(archive, {"source.topic": "doctor-airflow", **settings})
     done = kit.run([kit.ARCHIVER, "doctor", "--config", str(config), "--timeout", "5s"], timeout=120)
     return done.returncode, done.stdout + done.stderr
