@@ -25,14 +25,14 @@ public final class ArchiverCli {
   private final PrintStream out;
   private final PrintStream err;
   private final CliContext context;
-  private final List<Command> commands = List.of(new RunCommand(), new StatusCommand(), new DoctorCommand(), new DatagenCommand(),
-      new VacuumCommand(), new CompactCommand(), new SchemaCommand(), new LocalKafkaCommand(),
+  private final List<Command> commands = List.of(new RunCommand(), new StatusCommand(), new DoctorCommand(),
+      new DatagenCommand(), new VacuumCommand(), new CompactCommand(), new SchemaCommand(), new LocalKafkaCommand(),
       new LocalClusterCommand(), new DemoCommand(), new ConfigReferenceCommand());
 
   public ArchiverCli(PrintStream out, PrintStream err, Path home, Supplier<ArchiverEngine> engine) {
     this.out = out;
     this.err = err;
-    this.context = new CliContext(out, err, home, engine);
+    this.context = new CliContext(out, err, home, ToolPaths.of(home), engine);
   }
 
   public static void main(String[] args) {
