@@ -25,10 +25,10 @@ public final class ArchiverCli {
   private final PrintStream out;
   private final PrintStream err;
   private final CliContext context;
-  private final List<Command> commands = List.of(new RunCommand(), new StatusCommand(), new DatagenCommand(),
-      new VacuumCommand(), new ExpireManifestsCommand(), new CompactCommand(), new BackfillCommand(),
-      new SchemaCommand(), new LocalKafkaCommand(), new LocalClusterCommand(), new DemoCommand(),
-      new ConfigReferenceCommand());
+  private final List<Command> commands = List.of(new RunCommand(), new StatusCommand(), new DoctorCommand(),
+      new DatagenCommand(), new VacuumCommand(), new ExpireManifestsCommand(), new CompactCommand(),
+      new BackfillCommand(), new SchemaCommand(), new LocalKafkaCommand(), new LocalClusterCommand(),
+      new DemoCommand(), new ConfigReferenceCommand());
 
   public ArchiverCli(PrintStream out, PrintStream err, Path home, Supplier<ArchiverEngine> engine) {
     this.out = out;

@@ -5,7 +5,10 @@ import dev.archiver.config.ConfigException;
 import dev.archiver.config.ConfigError;
 import dev.archiver.engine.ArchiverEngine;
 import dev.archiver.listener.CommitListeners;
+import dev.archiver.listener.CommitListener;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 
@@ -24,7 +27,9 @@ final class RunCommand implements Command {
   @Override
   public Options options() {
     return ConfigFlags.addTo(new Options())
-        .addOption(Flags.flag("dry-run", "validate the config, print it (secrets masked) and exit"));
+        .addOption(Flags.flag("dry-run", "validate the config, print it (secrets masked) and exit"))
+        .addOption(Flags.flag("no-progress", "no live progress (a line per batch, a backlog bar for available-now);"
+            + " it is shown only when standard output is a terminal"));
   }
 
   @Override
@@ -37,8 +42,14 @@ final class RunCommand implements Command {
       context.out().println("config OK");
       return 0;
     }
+    Optional<RunProgress> progress = line.hasOption("no-progress") ? Optional.empty()
+        : RunProgress.onTerminal(config.trigger().availableNow());
     try (CommitListeners notifiers = CommitListeners.fromConfig(config)) {
-      engine.run(config, notifiers.listeners());
+      List<CommitListener> listeners = new ArrayList<>(notifiers.listeners());
+      progress.ifPresent(listeners::add);
+      engine.run(config, listeners);
+    } finally {
+      progress.ifPresent(RunProgress::close);
     }
     context.out().println("archiver: run finished; manifests under " + config.output().manifests());
     return 0;

@@ -98,6 +98,36 @@ public final class AirflowListener implements CommitListener {
     }
   }
 
+  /**
+   * For {@code archiver doctor}: the URL answers, the credentials are accepted (the same token or exchange as a
+   * notification) and the DAG exists. Returns what Airflow said; throws {@link IllegalStateException} naming the
+   * setting to fix, never a secret.
+   */
+  public String check() {
+    HttpResponse<String> response = send(HttpRequest.newBuilder(endpoint("/api/v2/dags/" + target.dagId()))
+        .header("Authorization", "Bearer " + token()).GET().build());
+    int status = response.statusCode();
+    if (status == 401 || status == 403) {
+      throw new IllegalStateException("Airflow refused the token (" + status + "): check notify.airflow.token (or"
+          + " notify.airflow.username/password) and that the user may read DAG " + target.dagId());
+    }
+    if (status == 404) {
+      throw new IllegalStateException("Airflow at " + target.baseUrl() + " has no DAG " + target.dagId()
+          + ": check notify.airflow.dag-id, or deploy the DAG (airflow-dags/)");
+    }
+    if (status / 100 != 2) {
+      throw new IllegalStateException("Airflow answered " + status + " for DAG " + target.dagId() + ": "
+          + abbreviate(response.body()));
+    }
+    boolean paused = false;
+    try {
+      paused = json.readTree(response.body()).path("is_paused").asBoolean(false);
+    } catch (IOException e) {
+      // the DAG exists; whether it is paused is a nicety
+    }
+    return "DAG " + target.dagId() + " found" + (paused ? " (paused: runs queue until it is unpaused)" : "");
+  }
+
   /** The request body: the run id, no logical date (Airflow 3 requires the field), the batch as conf. */
   Map<String, Object> body(CommitManifest manifest, String runId) {
     Map<String, Object> conf = new LinkedHashMap<>();

@@ -42,6 +42,16 @@ public final class PrometheusExporter implements MetricsExporter {
       .help("Peak live JVM heap (after GC) during the last batch").register(registry);
   private final Gauge heapAlert = Gauge.builder().name("archiver_heap_alert")
       .help("1 when the last batch's heap peak passed metrics.heap-alert-ratio of the max heap").register(registry);
+  private final Gauge heapMax = Gauge.builder().name("archiver_heap_max_bytes")
+      .help("Max JVM heap of the driver").register(registry);
+  private final Gauge lastBatch = Gauge.builder().name("archiver_last_batch_timestamp_seconds")
+      .help("When the last batch was committed, seconds since the epoch").register(registry);
+  private final Counter lostRecords = Counter.builder().name("archiver_data_loss_records_total")
+      .help("Records Kafka deleted before they were archived (recorded in the manifests' dataLoss)")
+      .register(registry);
+  private final Counter offsetResets = Counter.builder().name("archiver_offset_resets_total")
+      .help("Partitions whose offsets went back (topic recreated or truncated), as the manifests record them")
+      .register(registry);
 
   /** Registered in {@code META-INF/services/dev.archiver.metrics.MetricsExporter$Provider}. */
   public static final class Provider implements MetricsExporter.Provider {
@@ -82,6 +92,26 @@ public final class PrometheusExporter implements MetricsExporter {
     heapUsed.set(m.heapUsedPeakBytes());
     heapLive.set(m.heapLivePeakBytes());
     heapAlert.set(m.heapAlert() ? 1 : 0);
+    heapMax.set(m.heapMaxBytes());
+    lastBatch.set(System.currentTimeMillis() / 1000.0);
+  }
+
+  @Override
+  public void dataLoss(long records, int resets) {
+    lostRecords.inc(records);
+    offsetResets.inc(resets);
+  }
+
+  /** {@code archiver_notifications_given_up_total{notifier}}, read from the notifiers at each scrape. */
+  @Override
+  public void watch(java.util.List<dev.archiver.listener.AsyncNotifier> notifiers) {
+    if (notifiers.isEmpty()) {
+      return;
+    }
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("archiver_notifications_given_up_total")
+        .help("Commit notifications dropped after all their attempts (the dbt hook's catch-up applies them)")
+        .labelNames("notifier")
+        .callback(callback -> notifiers.forEach(n -> callback.call(n.givenUp(), n.name()))).register(registry);
   }
 
   @Override

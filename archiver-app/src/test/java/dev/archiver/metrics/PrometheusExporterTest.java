@@ -2,11 +2,14 @@ package dev.archiver.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.archiver.listener.AsyncNotifier;
+import dev.archiver.testing.Manifests;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -30,6 +33,27 @@ class PrometheusExporterTest {
           "archiver_records_total{outcome=\"quarantined\"} 20.0", "archiver_batches_total 2.0",
           "archiver_intake_limit_records 1500.0", "archiver_partition_lag_records{topic_partition=\"events-0\"} 42.0",
           "archiver_heap_alert 1.0", "archiver_written_bytes_total 246912.0");
+    }
+  }
+
+  /** The series ops/prometheus/archiver-rules.yml alerts on: data loss, offset resets, notifiers giving up. */
+  @Test
+  void exportsDataLossResetsHeapMaxLastCommitAndNotifiersGivingUp() throws Exception {
+    AsyncNotifier airflow = new AsyncNotifier("airflow", m -> {
+      throw new IllegalStateException("Airflow is down");
+    }, 10, new AsyncNotifier.Retry(2, Duration.ofMillis(1), d -> { }));
+    try (MetricsReporter reporter = new MetricsReporter(Optional.of(0))) {
+      reporter.watch(List.of(airflow));
+      reporter.report(batch(1, false));
+      reporter.dataLoss(250, 1);
+      airflow.onCommitted(Manifests.manifest(1, "q", 0, 10, 0));
+      airflow.close(Duration.ofSeconds(5));
+      String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+              + reporter.port().orElseThrow() + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(body).contains("archiver_data_loss_records_total 250.0", "archiver_offset_resets_total 1.0",
+          "archiver_notifications_given_up_total{notifier=\"airflow\"} 1.0", "archiver_heap_max_bytes 1.073741824E9")
+          .containsPattern("archiver_last_batch_timestamp_seconds 1\\.\\d+E9");
     }
   }
 }

@@ -22,8 +22,19 @@ public interface ArchiverEngine {
   List<ConfigError> validate(ArchiverConfig config);
 
   /**
+   * What a run would refuse about resuming the archive whose latest manifest is {@code last} with this config (a
+   * schema.ddl that drops or retypes a column, unless allowed); empty when it may resume. For {@code archiver doctor},
+   * the same check the job makes at start.
+   */
+  default List<ConfigError> resumeErrors(ArchiverConfig config, java.util.Optional<dev.archiver.commit.CommitManifest>
+      last) {
+    return List.of();
+  }
+
+  /**
    * Runs the job: returns once an {@code available-now} run is caught up; a {@code processing-time} run returns
-   * only when stopped. Throws with the cause when a batch fails for good.
+   * only when stopped. Throws with the cause when a batch fails for good. Listeners that are also
+   * {@link dev.archiver.metrics.BatchObserver}s get each batch's metrics after its commit.
    */
   void run(ArchiverConfig config, List<CommitListener> listeners);
 

@@ -31,6 +31,7 @@ public final class AsyncNotifier implements CommitListener, AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Queued plus in flight: the queue is empty while its last commit is still being delivered. */
   private final AtomicInteger undelivered = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong givenUp = new java.util.concurrent.atomic.AtomicLong();
   private final Thread worker;
 
   public AsyncNotifier(String name, CommitListener target, int capacity, Retry retry) {
@@ -41,6 +42,16 @@ public final class AsyncNotifier implements CommitListener, AutoCloseable {
     this.worker = new Thread(this::work, "archiver-notify-" + name);
     worker.setDaemon(true);
     worker.start();
+  }
+
+  /** The name it logs under and is exported by ({@code command}, {@code airflow}). */
+  public String name() {
+    return name;
+  }
+
+  /** Batches given up on after all attempts (a full queue's drops are not counted: they are logged). */
+  public long givenUp() {
+    return givenUp.get();
   }
 
   @Override
@@ -105,6 +116,7 @@ public final class AsyncNotifier implements CommitListener, AutoCloseable {
         return true;
       } catch (RuntimeException e) {
         if (attempt >= retry.maxAttempts()) {
+          givenUp.incrementAndGet();
           LOG.warn("{}: giving up on batch {} after {} attempts ({}); the manifest stays, catch-up will apply it",
               name, manifest.batchId(), attempt, e.getMessage());
           return true;

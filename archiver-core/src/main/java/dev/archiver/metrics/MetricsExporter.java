@@ -1,5 +1,6 @@
 package dev.archiver.metrics;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
@@ -14,6 +15,14 @@ import java.util.ServiceLoader;
  */
 public interface MetricsExporter extends AutoCloseable {
   void export(BatchMetrics metrics);
+
+  /** Records a batch's recorded data loss: records deleted before they were read, partitions whose offsets went back. */
+  default void dataLoss(long records, int offsetResets) {
+  }
+
+  /** Exports how many batches each notifier gave up on, read from the notifiers when the exporter is read. */
+  default void watch(List<dev.archiver.listener.AsyncNotifier> notifiers) {
+  }
 
   /** The port the exporter listens on, when it serves one. */
   default Optional<Integer> port() {

@@ -52,6 +52,16 @@ public final class MetricsReporter implements AutoCloseable {
     }
   }
 
+  /** A batch's recorded data loss: records deleted before they were read, and partitions whose offsets went back. */
+  public void dataLoss(long records, int resets) {
+    exporter.ifPresent(e -> e.dataLoss(records, resets));
+  }
+
+  /** Has the exporter export how many batches each notifier gave up on. */
+  public void watch(java.util.List<dev.archiver.listener.AsyncNotifier> notifiers) {
+    exporter.ifPresent(e -> e.watch(notifiers));
+  }
+
   @Override
   public void close() {
     exporter.ifPresent(MetricsExporter::close);

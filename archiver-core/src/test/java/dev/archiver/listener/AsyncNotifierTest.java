@@ -46,6 +46,8 @@ class AsyncNotifierTest {
     notifier.close(Duration.ofSeconds(5));
     assertThat(delivered).containsExactly(2L);
     assertThat(waits).as("3 waits between 4 attempts of batch 1").hasSize(3);
+    assertThat(notifier.givenUp()).as("batch 1 given up, counted for archiver_notifications_given_up_total")
+        .isEqualTo(1);
   }
 
   @Test

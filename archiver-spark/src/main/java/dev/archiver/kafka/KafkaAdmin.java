@@ -116,6 +116,30 @@ public final class KafkaAdmin implements AutoCloseable {
     return nl < 0 ? m : m.substring(0, nl);
   }
 
+  /** The brokers the cluster reports: the bootstrap servers answered and, if configured, authenticated us. */
+  public int brokerCount() {
+    return get(admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions()
+        .timeoutMs(remainingMs(System.nanoTime() + timeout.toNanos()))).nodes()).size();
+  }
+
+  /**
+   * The partition count of each topic (comma-separated names) or of each topic matching the pattern; a named topic
+   * the broker does not know is a {@link RetriableException} caused by Kafka's UnknownTopicOrPartitionException.
+   */
+  public Map<String, Integer> partitionCounts(Optional<String> topics, Optional<String> pattern) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Set<String> names = topics.map(t -> Set.of(t.split(",")).stream().map(String::trim).collect(Collectors.toSet()))
+        .orElseGet(() -> {
+          Pattern p = Pattern.compile(pattern.orElseThrow());
+          return get(admin.listTopics(new ListTopicsOptions().timeoutMs(remainingMs(deadline))).names(), deadline)
+              .stream().filter(n -> p.matcher(n).matches()).collect(Collectors.toSet());
+        });
+    Map<String, Integer> out = new TreeMap<>();
+    get(admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs(remainingMs(deadline))).allTopicNames(),
+        deadline).forEach((name, d) -> out.put(name, d.partitions().size()));
+    return out;
+  }
+
   /** Latest offsets of every partition of the topics (comma-separated) or of the topics matching the pattern. */
   public Map<TopicPartition, Long> endOffsets(Optional<String> topics, Optional<String> pattern) {
     return offsets(topics, pattern, OffsetSpec.latest());

@@ -53,6 +53,12 @@ public final class SparkArchiverEngine implements ArchiverEngine {
   }
 
   @Override
+  public List<ConfigError> resumeErrors(ArchiverConfig config,
+      java.util.Optional<dev.archiver.commit.CommitManifest> last) {
+    return dev.archiver.spark.parse.SchemaChange.check(config.schema(), last);
+  }
+
+  @Override
   public void run(ArchiverConfig config, List<CommitListener> listeners) {
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = session(config);

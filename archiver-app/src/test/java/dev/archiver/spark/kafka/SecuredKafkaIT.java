@@ -101,6 +101,14 @@ class SecuredKafkaIT extends SparkIT {
       long quarantined = Long.parseLong(out().replaceAll("(?s).*records quarantined:\\s+(\\d+).*", "$1"));
       assertThat(archived + quarantined).isEqualTo(300);
 
+      // archiver doctor (issue 16): the broker check authenticates with the same settings, and names the one to fix.
+      int doctorFrom = out().length();
+      assertThat(cli(concat(new String[] {"doctor", "--output", output.toString()}, archive))).as(out())
+          .isZero();
+      assertThat(out().substring(doctorFrom)).contains("ok    broker", (security == BrokerSecurity.SSL ? "SSL"
+          : "SASL_PLAINTEXT " + security.clientOptions(kafkaDir).get("sasl.mechanism")) + " authenticated)",
+          "ok    topic        " + topic, "ok    resume", "doctor: all checks passed");
+
       // A wrong password: the setting named, no value shown, nothing written, no retries for minutes.
       String setting = security == BrokerSecurity.SSL ? "source.kafka.ssl.keystore.password"
           : "source.kafka.sasl.jaas.config";
@@ -116,6 +124,11 @@ class SecuredKafkaIT extends SparkIT {
           .contains(security == BrokerSecurity.SSL ? "cannot open the keystore"
               : "Kafka refused the archiver's credentials (SaslAuthenticationException");
       assertThat(refused.resolve("_archiver/manifests")).doesNotExist();
+      doctorFrom = out().length();
+      assertThat(cli(concat(concat(new String[] {"doctor", "--output", refused.toString()}, archive), "--set",
+          setting + "=" + wrongValue))).isEqualTo(1);
+      assertThat(out().substring(doctorFrom)).contains("FAIL  broker", setting, "-> fix: correct the source.kafka.*"
+          + " credentials").doesNotContain(wrongPassword);
 
       List<String> secrets = new ArrayList<>(secrets(kafkaDir));
       secrets.add(wrongPassword);

@@ -17,6 +17,8 @@ import dev.archiver.config.ConfigException;
 import dev.archiver.kafka.KafkaPreflight;
 import dev.archiver.lease.LeaseLostException;
 import dev.archiver.listener.CommitListener;
+import dev.archiver.listener.AsyncNotifier;
+import dev.archiver.metrics.BatchObserver;
 import dev.archiver.metrics.HeapSampler;
 import dev.archiver.metrics.MetricsReporter;
 import dev.archiver.sink.ArchiveSink;
@@ -92,6 +94,7 @@ public final class ArchiveJob implements AutoCloseable {
     this.clock = clock;
     this.hook = hook;
     this.metrics = new MetricsReporter(config.metrics().prometheusPort());
+    metrics.watch(listeners.stream().filter(AsyncNotifier.class::isInstance).map(AsyncNotifier.class::cast).toList());
     this.dataLoss = new DataLossCheck(config.source());
   }
 
@@ -126,7 +129,8 @@ public final class ArchiveJob implements AutoCloseable {
     BatchLoop loop = new BatchLoop(new BatchCommitter<>(sink, log, listeners, clock, lease.lease()),
         new OffsetLog(config.output().checkpoint(), hadoopConf), BackpressurePolicies.fromConfig(config.backpressure()),
         heap, metrics, config.metrics().heapAlertRatio(), hook, lastWritten,
-        new BatchRetry(config.output().retries(), config.output().retryWait(), Sleeper.REAL), dataLoss);
+        new BatchRetry(config.output().retries(), config.output().retryWait(), Sleeper.REAL), dataLoss,
+        listeners.stream().filter(BatchObserver.class::isInstance).map(BatchObserver.class::cast).toList());
     IntakeDecision intake = loop.initial();
     LOG.info("intake limit {} records per batch ({}: {})", intake.maxRecordsPerBatch(), intake.policy(),
         intake.reason());

@@ -12,6 +12,7 @@ import dev.archiver.commit.CommitManifest;
 import dev.archiver.commit.OffsetRange;
 import dev.archiver.commit.OffsetReset;
 import dev.archiver.metrics.BatchMetrics;
+import dev.archiver.metrics.BatchObserver;
 import dev.archiver.metrics.HeapSampler;
 import dev.archiver.metrics.MetricsReporter;
 import dev.archiver.sink.WrittenBatch;
@@ -54,11 +55,13 @@ final class BatchLoop {
   private final AtomicReference<IntakeDecision> intake;
   private final AtomicReference<WrittenBatch> lastWritten;
   private final ObjectMapper json = new ObjectMapper();
+  private final List<BatchObserver> observers;
 
   BatchLoop(BatchCommitter<Dataset<Row>> committer, OffsetLog offsets, BackpressurePolicy policy, HeapSampler heap,
       MetricsReporter metrics, double heapAlertRatio, BatchHook hook, AtomicReference<WrittenBatch> lastWritten,
-      BatchRetry retry, DataLossCheck dataLoss) {
+      BatchRetry retry, DataLossCheck dataLoss, List<BatchObserver> observers) {
     this.committer = committer;
+    this.observers = List.copyOf(observers);
     this.offsets = offsets;
     this.policy = policy;
     this.heap = heap;
@@ -106,12 +109,21 @@ final class BatchLoop {
       LOG.info("batch {}: intake limit {} -> {} ({}: {})", batchId, applied.maxRecordsPerBatch(),
           next.maxRecordsPerBatch(), next.policy(), next.reason());
     }
-    metrics.report(new BatchMetrics(batchId, manifest.numRecords(), manifest.numArchived(),
+    BatchMetrics m = new BatchMetrics(batchId, manifest.numRecords(), manifest.numArchived(),
         manifest.numQuarantined(), inputBytes, took.toMillis(),
         manifest.numRecords() * 1000.0 / Math.max(1, took.toMillis()), applied.maxRecordsPerBatch(),
         next.maxRecordsPerBatch(), next.policy(), next.reason(), lag(sc, manifest), peak.usedBytes(),
         peak.liveBytes(), peak.maxBytes(), manifest.files().size(), manifest.archivedBytes(),
-        peak.maxBytes() > 0 && peak.liveBytes() > heapAlertRatio * peak.maxBytes()));
+        peak.maxBytes() > 0 && peak.liveBytes() > heapAlertRatio * peak.maxBytes());
+    metrics.report(m);
+    metrics.dataLoss(manifest.dataLoss().stream().mapToLong(OffsetRange::size).sum(), manifest.offsetResets().size());
+    for (BatchObserver observer : observers) {
+      try {
+        observer.onBatch(m);
+      } catch (RuntimeException e) { // a progress display never fails the stream
+        LOG.warn("batch {}: {} failed: {}", batchId, observer.getClass().getSimpleName(), e.toString());
+      }
+    }
   }
 
   /** Records behind the latest offsets the source saw when it planned this batch, per topic-partition. */
