@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * It refuses to run when the listing finds none of the files of the newest manifest, or no manifest at all beside
  * files it would delete: the roots it was given are not where this archive is.
  *
- * <p>It only relies on "a data file a manifest lists is kept", never on how files are named.
+ * <p>Its cost follows the files it finds, not the log's history: a file named {@code part-<batch id>-...} (as every
+ * batch's files are) is committed exactly when that batch's manifest or a compaction lists it, so only the manifests
+ * of batches whose files were found are read, a page of the listing at a time; a file of a batch whose manifest
+ * {@code expire-manifests} removed is kept; a file named otherwise makes it read the whole log once.
  */
 public final class Vacuum {
   private static final Logger LOG = LoggerFactory.getLogger(Vacuum.class);
@@ -207,7 +210,6 @@ public final class Vacuum {
     long young;
     long committedFiles;
     boolean foundExpected;
-    int listedCandidates;
 
     Scan(Committed committed, Instant cutoff, Set<String> expected) {
       this.committed = committed;
