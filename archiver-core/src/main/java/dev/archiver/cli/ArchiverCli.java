@@ -26,7 +26,7 @@ public final class ArchiverCli {
   private final PrintStream err;
   private final CliContext context;
   private final List<Command> commands = List.of(new RunCommand(), new StatusCommand(), new DatagenCommand(),
-      new VacuumCommand(), new CompactCommand(), new SchemaCommand(), new LocalKafkaCommand(),
+      new VacuumCommand(), new CompactCommand(), new MaintainCommand(), new SchemaCommand(), new LocalKafkaCommand(),
       new LocalClusterCommand(), new DemoCommand(), new ConfigReferenceCommand());
 
   public ArchiverCli(PrintStream out, PrintStream err, Path home, Supplier<ArchiverEngine> engine) {

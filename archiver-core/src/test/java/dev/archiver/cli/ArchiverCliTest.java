@@ -242,6 +242,15 @@ class ArchiverCliTest {
   }
 
   @Test
+  void maintainNeedsSomethingToDoAndAnIcebergOutput() {
+    assertThat(cli.execute(new String[] {"maintain", "--output", "/tmp/a", "--older-than", "7d"})).isEqualTo(2);
+    assertThat(err()).contains("say what to do: --compact, --expire-snapshots and/or --remove-orphans");
+    assertThat(cli.execute(new String[] {"maintain", "--output", "/tmp/a", "--compact", "--older-than", "soon"}))
+        .isEqualTo(2);
+    assertThat(err()).contains("--older-than: 'soon' is not a duration");
+  }
+
+  @Test
   void compactDryRunOfAnEmptyArchiveWritesNothing() {
     assertThat(cli.execute(new String[] {"compact", "--output", "/tmp/a", "--partition-older-than", "1d",
         "--dry-run"})).isZero();

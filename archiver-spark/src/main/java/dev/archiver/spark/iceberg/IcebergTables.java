@@ -79,7 +79,10 @@ public final class IcebergTables {
     if (!catalog.tableExists(id)) {
       createNamespace(catalog, id.namespace());
       PartitionSpec.Builder spec = PartitionSpec.builderFor(wanted);
-      PartitionSpec partitioning = (byHour ? spec.hour(timeColumn) : spec.day(timeColumn)).build();
+      // Named as the Parquet layout's directories (event_date=2026-11-25/), so readers of the files a manifest
+      // lists (the dbt hook, with hive partitioning) find the same partition column either way.
+      PartitionSpec partitioning = (byHour ? spec.hour(timeColumn, RecordParser.EVENT_HOUR)
+          : spec.day(timeColumn, RecordParser.EVENT_DATE)).build();
       try {
         catalog.buildTable(id, wanted).withPartitionSpec(partitioning)
             .withProperty(TableProperties.FORMAT_VERSION, "2")

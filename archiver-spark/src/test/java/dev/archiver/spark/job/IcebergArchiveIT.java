@@ -88,8 +88,18 @@ class IcebergArchiveIT extends SparkIT {
           .map(f -> f.location()).sorted().toList();
       assertThat(m.files().stream().map(f -> m.archiveRoot() + "/" + f.path()).sorted().toList())
           .as("batch %s: the manifest lists the files its snapshot added", m.batchId()).isEqualTo(added);
-      assertThat(m.partitions()).allSatisfy(p -> assertThat(p).startsWith("event_time_day="));
+      assertThat(m.partitions()).allSatisfy(p -> assertThat(p).startsWith("event_date="));
       assertThat(m.archiveRoot()).isEqualTo(table.location());
+      if (m.files().isEmpty()) {
+        continue;
+      }
+      // What the dbt hook reads: the files the manifest lists, as Parquet with hive partitioning.
+      spark().conf().set("spark.sql.session.timeZone", "UTC");
+      Dataset<Row> batch = spark().read().option("basePath", m.archiveRoot() + "/data").parquet(m.files().stream()
+          .map(f -> m.archiveRoot() + "/" + f.path()).toArray(String[]::new));
+      assertThat(batch.count()).as("batch %s read from its files", m.batchId()).isEqualTo(m.numArchived());
+      assertThat(batch.where("cast(event_time as date) != event_date").count()).as("event_date from the path")
+          .isZero();
     }
     assertThat(announced).isEqualTo(manifests.stream().map(CommitManifest::batchId).toList());
   }
