@@ -27,11 +27,10 @@ build() {
   fi
   [ "${NO_BUILD:-false}" = true ] || "$ROOT/bin/archiver" --help >/dev/null # builds what is missing or stale
   rm -rf "$JARS" && mkdir -p "$JARS"
-  cp "$ROOT/archiver-spark/target/archiver-spark-0.1.0-SNAPSHOT-all.jar" "$JARS/archiver-all.jar"
-  cp "$ROOT/archiver-core/target/archiver-core-0.1.0-SNAPSHOT.jar" "$JARS/archiver-core.jar"
+  # The shaded jar holds archiver-core (HeapSampler for the comparison jobs); spark.classpath none of the archiver's.
+  cp "$ROOT/archiver-app/target/archiver-app-0.1.0-SNAPSHOT-all.jar" "$JARS/archiver-all.jar"
   cp "$BENCH/target/archiver-bench-0.1.0-SNAPSHOT.jar" "$JARS/bench.jar"
-  sed "s#$ROOT/archiver-core/target/archiver-core-0.1.0-SNAPSHOT.jar#$JARS/archiver-core.jar#" \
-    "$ROOT/archiver-spark/target/spark.classpath" >"$JARS/spark.classpath"
+  cp "$ROOT/archiver-app/target/spark.classpath" "$JARS/spark.classpath"
   echo "archiver jar built $(date -u -r "$JARS/archiver-all.jar" '+%F %T UTC')," \
     "HEAD $(git -C "$ROOT" rev-parse --short HEAD)" >"$JARS/version"
 }

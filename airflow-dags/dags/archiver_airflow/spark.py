@@ -110,6 +110,6 @@ def application(jar: str) -> str:
     if not jar:
         raise ValueError(
             "no archiver jar: set the Airflow Variable archiver_jar to the shaded "
-            "archiver-spark-<version>-all.jar, a path on the worker or a URI spark-submit can fetch"
+            "archiver-app-<version>-all.jar, a path on the worker or a URI spark-submit can fetch"
         )
     return jar

@@ -26,9 +26,9 @@ DBT_RUN_SECONDS = 900  # every run of a test, serialized (max_active_runs=1), ea
 
 
 def shaded_jar() -> Path:
-    jars = sorted((REPO / "archiver-spark" / "target").glob("archiver-spark-*-all.jar"))
+    jars = sorted((REPO / "archiver-app" / "target").glob("archiver-app-*-all.jar"))
     if not jars:
-        pytest.fail("no archiver-spark/target/archiver-spark-*-all.jar: build the Java side first (mvn package)")
+        pytest.fail("no archiver-app/target/archiver-app-*-all.jar: build the Java side first (mvn package)")
     return jars[-1]
 
 

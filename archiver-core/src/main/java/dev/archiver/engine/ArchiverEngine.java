@@ -16,7 +16,7 @@ import java.util.ServiceLoader;
 
 /**
  * The engine that runs the archive job (Spark, in {@code archiver-spark}), found with {@link ServiceLoader} so the
- * CLI in core needs no engine on its compile classpath.
+ * application (archiver-app) runs whichever engine its classpath holds; core stays free of Spark.
  */
 public interface ArchiverEngine {
   /** Checks what only the engine can (the schema DDL, say); every problem at once, empty when fine. */
@@ -38,7 +38,7 @@ public interface ArchiverEngine {
    * @throws dev.archiver.RetriableException when storage cannot be read
    */
   default List<String> sampleExtra(List<String> fileUris, int limit, Map<String, String> storageConf) {
-    throw new ArchiverException("this engine cannot read archive files; run the archiver-spark jar (bin/archiver)");
+    throw new ArchiverException("this engine cannot read archive files; run the archiver-app jar (bin/archiver)");
   }
 
   /** File operations on the archive's storage, for vacuum. */
@@ -65,7 +65,7 @@ public interface ArchiverEngine {
 
   static ArchiverEngine load() {
     return ServiceLoader.load(ArchiverEngine.class).findFirst().orElseThrow(() -> new ArchiverException(
-        "no archiver engine on the classpath: run the archiver-spark jar (bin/archiver does) or add archiver-spark"
+        "no archiver engine on the classpath: run the archiver-app jar (bin/archiver does) or add archiver-spark"
             + " to your dependencies"));
   }
 }

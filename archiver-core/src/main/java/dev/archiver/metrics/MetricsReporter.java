@@ -2,69 +2,41 @@ package dev.archiver.metrics;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.archiver.config.ConfigError;
+import dev.archiver.config.ConfigException;
+import java.util.List;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes each batch's metrics: one JSON line on the {@code dev.archiver.metrics} logger, Prometheus gauges and
- * counters on an optional {@code /metrics} endpoint, and a warning when the heap peak passes the alert ratio.
+ * Publishes each batch's metrics: one JSON line on the {@code dev.archiver.metrics} logger, a warning when the heap
+ * peak passes the alert ratio, and, with a Prometheus port, the {@link MetricsExporter} the classpath provides
+ * (archiver-app's {@code /metrics} endpoint).
  */
 public final class MetricsReporter implements AutoCloseable {
   private static final Logger JSON_LOG = LoggerFactory.getLogger("dev.archiver.metrics");
   private static final Logger LOG = LoggerFactory.getLogger(MetricsReporter.class);
 
   private final ObjectMapper json = new ObjectMapper();
-  private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final Optional<HTTPServer> server;
-  private final Counter records = Counter.builder().name("archiver_records_total")
-      .help("Kafka records read, by outcome").labelNames("outcome").register(registry);
-  private final Counter batches = Counter.builder().name("archiver_batches_total").help("Committed batches")
-      .register(registry);
-  private final Counter bytesWritten = Counter.builder().name("archiver_written_bytes_total")
-      .help("Bytes of archive files written").register(registry);
-  private final Counter files = Counter.builder().name("archiver_files_written_total")
-      .help("Archive files written").register(registry);
-  private final Gauge duration = Gauge.builder().name("archiver_batch_duration_seconds")
-      .help("Duration of the last batch").register(registry);
-  private final Gauge rate = Gauge.builder().name("archiver_batch_records_per_second")
-      .help("Records per second of the last batch").register(registry);
-  private final Gauge limit = Gauge.builder().name("archiver_intake_limit_records")
-      .help("Intake limit of the next batch, as the back-pressure policy decided").register(registry);
-  private final Gauge lag = Gauge.builder().name("archiver_partition_lag_records")
-      .help("Records behind the latest offset when the last batch was planned").labelNames("topic_partition")
-      .register(registry);
-  private final Gauge heapUsed = Gauge.builder().name("archiver_heap_used_peak_bytes")
-      .help("Peak JVM heap in use during the last batch").register(registry);
-  private final Gauge heapLive = Gauge.builder().name("archiver_heap_live_peak_bytes")
-      .help("Peak live JVM heap (after GC) during the last batch").register(registry);
-  private final Gauge heapAlert = Gauge.builder().name("archiver_heap_alert")
-      .help("1 when the last batch's heap peak passed metrics.heap-alert-ratio of the max heap").register(registry);
+  private final Optional<MetricsExporter> exporter;
 
-  /** A reporter; with a port, it also serves {@code /metrics} on it. */
+  /** A reporter; with a port, it also starts the classpath's exporter on it. */
   public MetricsReporter(Optional<Integer> prometheusPort) {
-    this.server = prometheusPort.map(this::serve);
+    this.exporter = prometheusPort.map(MetricsReporter::exporter);
   }
 
-  private HTTPServer serve(int port) {
-    try {
-      HTTPServer http = HTTPServer.builder().port(port).registry(registry).buildAndStart();
-      LOG.info("Prometheus metrics on http://localhost:{}/metrics", http.getPort());
-      return http;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot serve metrics on port " + port + " (metrics.prometheus-port): "
-          + e.getMessage(), e);
-    }
+  private static MetricsExporter exporter(int port) {
+    MetricsExporter.Provider provider = ServiceLoader.load(MetricsExporter.Provider.class).findFirst()
+        .orElseThrow(() -> new ConfigException(List.of(new ConfigError("metrics.prometheus-port",
+            "no metrics exporter on the classpath; add dev.archiver:archiver-app (its Prometheus exporter) or unset"
+                + " metrics.prometheus-port"))));
+    return provider.start(port);
   }
 
   public Optional<Integer> port() {
-    return server.map(HTTPServer::getPort);
+    return exporter.flatMap(MetricsExporter::port);
   }
 
   public void report(BatchMetrics m) {
@@ -73,18 +45,7 @@ public final class MetricsReporter implements AutoCloseable {
     } catch (JsonProcessingException e) {
       LOG.warn("cannot render batch metrics: {}", e.getMessage());
     }
-    records.labelValues("archived").inc(m.archived());
-    records.labelValues("quarantined").inc(m.quarantined());
-    batches.inc();
-    bytesWritten.inc(m.bytesWritten());
-    files.inc(m.filesWritten());
-    duration.set(m.durationMs() / 1000.0);
-    rate.set(m.recordsPerSecond());
-    limit.set(m.nextLimit());
-    m.lag().forEach((tp, records) -> lag.labelValues(tp).set(records));
-    heapUsed.set(m.heapUsedPeakBytes());
-    heapLive.set(m.heapLivePeakBytes());
-    heapAlert.set(m.heapAlert() ? 1 : 0);
+    exporter.ifPresent(e -> e.export(m));
     if (m.heapAlert()) {
       LOG.warn("batch {}: heap peak {} MiB passed the alert threshold of the max heap {} MiB", m.batchId(),
           m.heapUsedPeakBytes() >> 20, m.heapMaxBytes() >> 20);
@@ -93,6 +54,6 @@ public final class MetricsReporter implements AutoCloseable {
 
   @Override
   public void close() {
-    server.ifPresent(HTTPServer::close);
+    exporter.ifPresent(MetricsExporter::close);
   }
 }

@@ -23,13 +23,13 @@ final class DemoDbt {
   private final Path project;
   private final Path duckdb;
 
-  DemoDbt(Path home, Path duckdb) {
-    this.hook = home.resolve(".venv/dbt/bin/archiver-dbt");
-    this.project = home.resolve("dbt-hooks/example_project");
+  DemoDbt(ToolPaths tools, Path duckdb) {
+    this.hook = tools.dbtHook();
+    this.project = tools.dbtProject();
     this.duckdb = duckdb;
     if (!Files.isExecutable(hook)) {
       throw new UsageException("the dbt hook is not installed at " + hook + "; run bin/setup-python dbt (bin/archiver"
-          + " demo does), or pass --no-dbt");
+          + " demo does), point " + ToolPaths.DBT_HOOK.hint() + ", or pass --no-dbt");
     }
     try {
       Files.createDirectories(duckdb.getParent()); // DuckDB creates its file, not the folders above it

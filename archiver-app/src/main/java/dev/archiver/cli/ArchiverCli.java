@@ -32,7 +32,7 @@ public final class ArchiverCli {
   public ArchiverCli(PrintStream out, PrintStream err, Path home, Supplier<ArchiverEngine> engine) {
     this.out = out;
     this.err = err;
-    this.context = new CliContext(out, err, home, engine);
+    this.context = new CliContext(out, err, home, ToolPaths.of(home), engine);
   }
 
   public static void main(String[] args) {

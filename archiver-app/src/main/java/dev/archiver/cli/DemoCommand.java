@@ -77,7 +77,7 @@ final class DemoCommand implements Command {
           produced.malformed(), plan.spikeAt(), schemaChange ? ", fields region, retry_count and client added from"
           + " event " + plan.secondVersionAt() : "", TOPIC_NAME);
       Optional<DemoDbt> dbt = line.hasOption("no-dbt") ? Optional.empty()
-          : Optional.of(new DemoDbt(context.home(), output.resolve("_archiver/dbt/demo.duckdb")));
+          : Optional.of(new DemoDbt(context.tools(), output.resolve("_archiver/dbt/demo.duckdb")));
       Optional<String> master = Optional.empty();
       if (line.hasOption("cluster")) {
         out.println("demo: starting the local Spark cluster (a master and 2 workers) ...");
