@@ -188,6 +188,18 @@ public final class ConfigLoader {
           + ", which is not set; set it (e.g. spark.sql.catalog." + name + ": org.apache.iceberg.spark.SparkCatalog"
           + " with its type or catalog-impl and uri), or use catalog-type hadoop or jdbc");
     }
+    // Settings of the Parquet layout's own writer that an Iceberg table does its own way, or not yet.
+    if (raw.containsKey(LATE_AFTER.name())) {
+      v.error(LATE_AFTER.name(), "is not counted for output.format iceberg yet; remove it, or archive as parquet");
+    }
+    if (raw.containsKey(MAX_FILES_PER_PARTITION.name())) {
+      v.error(MAX_FILES_PER_PARTITION.name(), "does not apply to output.format iceberg, whose writes are clustered"
+          + " by partition (the table's write.distribution-mode); remove it");
+    }
+    if (raw.containsKey(QUARANTINE.name())) {
+      v.error(QUARANTINE.name(), "does not apply to output.format iceberg, which quarantines into"
+          + " output.iceberg.quarantine-table; remove it");
+    }
     return Optional.of(new ArchiverConfig.Iceberg(type, name == null ? "archiver" : name, warehouse, uri,
         table == null ? "" : table, quarantine));
   }

@@ -313,6 +313,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parquetWriterSettingsTheIcebergFormatDoesNotReadAreRefused() {
+    Map<String, String> m = minimal();
+    m.put("output.format", "iceberg");
+    m.put("output.iceberg.table", "raw.events");
+    m.put("output.late-after", "2d");
+    m.put("output.quarantine", "/data/q");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).extracting(ConfigError::key)
+            .containsExactlyInAnyOrder("output.late-after", "output.quarantine"))
+        .hasMessageContaining("quarantines into output.iceberg.quarantine-table");
+  }
+
+  @Test
   void icebergSettingsWithoutTheIcebergFormatAreAMistake() {
     Map<String, String> m = minimal();
     m.put("output.iceberg.table", "raw.events");
