@@ -26,7 +26,12 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongConsumer;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -223,14 +228,33 @@ public final class IcebergArchiveSink implements ArchiveSink<Dataset<Row>> {
           "data file " + path + " of table " + table.name() + " lies outside the table's location "
               + table.location() + " (write.data.path?); the manifest lists files relative to it"));
       files.add(new DataFile(relative, f.recordCount(), f.fileSizeInBytes()));
-      String partition = table.specs().get(f.specId()).partitionToPath(f.partition());
-      if (!partition.isEmpty()) {
-        partitions.add(partition);
-      }
+      partition(table.specs().get(f.specId()), f.partition()).ifPresent(partitions::add);
       rows += f.recordCount();
     }
     files.sort(Comparator.comparing(DataFile::path));
     return new Files(files, List.copyOf(partitions), rows);
+  }
+
+  /**
+   * A file's partition as manifests name partitions ({@code event_date=2026-11-25[/event_hour=07]}, the Parquet
+   * layout's directories, which the dbt hook turns into time windows), from the table's day or hour partition; empty
+   * for a null event time or a table partitioned some other way (a table the archiver did not create).
+   */
+  static Optional<String> partition(PartitionSpec spec, StructLike values) {
+    String transform = spec.fields().size() == 1 ? spec.fields().get(0).transform().toString() : "";
+    if (!(transform.equals("day") || transform.equals("hour")) || values.get(0, Integer.class) == null) {
+      return Optional.empty();
+    }
+    int value = values.get(0, Integer.class);
+    if (transform.equals("day")) {
+      return Optional.of(RecordParser.EVENT_DATE + "=" + LocalDate.ofEpochDay(value));
+    }
+    if (transform.equals("hour")) {
+      LocalDateTime hour = LocalDateTime.ofEpochSecond(value * 3600L, 0, ZoneOffset.UTC);
+      return Optional.of(String.format("%s=%s/%s=%02d", RecordParser.EVENT_DATE, hour.toLocalDate(),
+          RecordParser.EVENT_HOUR, hour.getHour()));
+    }
+    return Optional.empty();
   }
 
   private static Instant instant(Timestamp ts) {
