@@ -140,3 +140,57 @@ def test_every_archived_row_reaches_dbt_exactly_once(env: Env) -> None:
     assert counted.returncode == 0, counted.stderr
     archived = sum(m["numArchived"] for m in env.manifests())
     assert json.loads(counted.stdout.strip().splitlines()[-1]) == {"stg_archiver_events": archived}
+
+
+class IcebergEnv(Env):
+    """The same archive as an Iceberg table (output.format: iceberg, the embedded Hadoop catalog)."""
+
+    def run_archiver(self, notify: bool) -> None:
+        args = ["run", "--bootstrap-servers", self.bootstrap, "--topic", "iceberg-events"]
+        args += ["--output", str(self.output), "--schema", SCHEMA, "--event-time-column", "event_time"]
+        args += ["--trigger", "available-now", "--max-records-per-batch", "3000"]
+        args += ["--set", "schema.required-columns=event_id,event_time,service"]
+        args += ["--set", "output.format=iceberg", "--set", "output.iceberg.table=raw.events"]
+        if notify:
+            command = f"{ARCHIVER_DBT} run-batch --manifest {{manifest}} --project-dir {self.project}"
+            args += ["--set", f"notify.command={command}"]
+        archiver(*args, env={**os.environ, "ARCHIVER_DUCKDB_PATH": str(self.duckdb)})
+
+    def assert_exactly_once(self) -> None:
+        manifests = self.manifests()
+        kit.offsets_exactly_once(manifests)
+        files = [f"{m['archiveRoot'].removeprefix('file:')}/{f['path']}" for m in manifests for f in m["files"]]
+        with duckdb.connect(str(self.duckdb), read_only=True) as db:
+            staged, distinct = db.execute(
+                "select count(*), count(distinct (_kafka_topic, _kafka_partition, _kafka_offset)) "
+                "from staging.stg_archiver_events"
+            ).fetchone()
+            differ = db.execute(
+                "select count(*) from ((select _kafka_topic, _kafka_partition, _kafka_offset "
+                f"from read_parquet({files!r}) except all "
+                "select _kafka_topic, _kafka_partition, _kafka_offset from staging.stg_archiver_events) union all "
+                "(select _kafka_topic, _kafka_partition, _kafka_offset from staging.stg_archiver_events except all "
+                f"select _kafka_topic, _kafka_partition, _kafka_offset from read_parquet({files!r})))"
+            ).fetchone()[0]
+        archived = sum(m["numArchived"] for m in manifests)
+        assert (staged, distinct, differ) == (archived, archived, 0)
+        applied = [b for e in self.ledger_entries() for b in e["batchIds"]]
+        assert applied == [m["batchId"] for m in manifests], "each committed batch once in the ledger, in order"
+
+
+def test_an_iceberg_archive_reaches_dbt_once_per_batch(env: Env) -> None:
+    tmp = env.tmp / "iceberg"
+    tmp.mkdir()
+    iceberg = IcebergEnv(tmp, env.bootstrap)
+    produce(env.bootstrap, "iceberg-events", 8000, "--malformed-ratio", "0.01")
+    iceberg.run_archiver(notify=True)
+    manifests = iceberg.manifests()
+    assert len(manifests) >= 2
+    assert all("/_warehouse/raw/events" in m["archiveRoot"] for m in manifests), "the table's location"
+    iceberg.assert_exactly_once()
+    # A replayed announcement is skipped.
+    before = iceberg.ledger_entries()
+    replay = iceberg.hooks("run-batch", "--manifest", f"file:{iceberg.output}/_archiver/manifests/{1:020d}.json")
+    assert replay.returncode == 0, replay.stderr
+    assert iceberg.ledger_entries() == before
+    iceberg.assert_exactly_once()

@@ -27,8 +27,8 @@ public final class ArchiverCli {
   private final CliContext context;
   private final List<Command> commands = List.of(new RunCommand(), new StatusCommand(), new DoctorCommand(),
       new DatagenCommand(), new VacuumCommand(), new ExpireManifestsCommand(), new CompactCommand(),
-      new BackfillCommand(), new SchemaCommand(), new LocalKafkaCommand(), new LocalClusterCommand(),
-      new DemoCommand(), new ConfigReferenceCommand());
+      new MaintainCommand(), new BackfillCommand(), new SchemaCommand(), new LocalKafkaCommand(),
+      new LocalClusterCommand(), new DemoCommand(), new ConfigReferenceCommand());
 
   public ArchiverCli(PrintStream out, PrintStream err, Path home, Supplier<ArchiverEngine> engine) {
     this.out = out;

@@ -53,6 +53,7 @@ final class CompactCommand implements Command {
       throw new UsageException("--partition-older-than " + raw + " is negative; use e.g. 1d");
     }
     ArchiverConfig config = ConfigFlags.loadStorage(line);
+    ConfigFlags.requireParquet(config, "compact", "--compact");
     long target = targetFileSize(line, config);
     String compression = config.output().compression();
     ArchiverEngine engine = context.engine().get();

@@ -68,6 +68,19 @@ final class ConfigFlags {
   }
 
   /**
+   * For commands that work on the Parquet layout's files ({@code vacuum}, {@code compact}): an Iceberg archive's data
+   * and metadata files are the table's, not listed file by file in the manifests, so deleting "unlisted" files or
+   * rewriting them would destroy the table. Its own maintenance ({@code maintain}) does that work instead.
+   */
+  static void requireParquet(ArchiverConfig config, String command, String instead) {
+    if (config.output().format() != ArchiverConfig.Format.PARQUET) {
+      throw new UsageException(command + ": output.format is " + config.output().format().name().toLowerCase(
+          java.util.Locale.ROOT) + ", whose table keeps files the manifests do not list; use 'archiver maintain "
+          + instead + "' for it");
+    }
+  }
+
+  /**
    * For commands that only talk to Kafka ({@code datagen}): the source settings of {@code --config} and
    * {@code --set} (a secured broker's {@code source.kafka.*}), the keys a run requires given placeholders.
    */

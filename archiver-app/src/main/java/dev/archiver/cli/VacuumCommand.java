@@ -41,6 +41,7 @@ final class VacuumCommand implements Command {
       throw new UsageException("--older-than: " + e.getMessage());
     }
     ArchiverConfig config = ConfigFlags.loadStorage(line);
+    ConfigFlags.requireParquet(config, "vacuum", "--remove-orphans");
     Duration minimum = Vacuum.minimumOlderThan(config.output());
     if (olderThan.compareTo(minimum) < 0) {
       throw new UsageException("--older-than " + raw + " is below this job's minimum of " + Durations.human(minimum)

@@ -242,6 +242,26 @@ class ArchiverCliTest {
   }
 
   @Test
+  void maintainNeedsSomethingToDoAndAnIcebergOutput() {
+    assertThat(cli.execute(new String[] {"maintain", "--output", "/tmp/a", "--older-than", "7d"})).isEqualTo(2);
+    assertThat(err()).contains("say what to do: --compact, --expire-snapshots and/or --remove-orphans");
+    assertThat(cli.execute(new String[] {"maintain", "--output", "/tmp/a", "--compact", "--older-than", "soon"}))
+        .isEqualTo(2);
+    assertThat(err()).contains("--older-than: 'soon' is not a duration");
+  }
+
+  @Test
+  void vacuumAndCompactRefuseAnIcebergArchiveAndNameMaintain() {
+    String[] iceberg = {"--output", "/tmp/a", "--set", "output.format=iceberg", "--set",
+        "output.iceberg.table=raw.events"};
+    assertThat(cli.execute(concat(new String[] {"vacuum", "--older-than", "7d"}, iceberg))).isEqualTo(2);
+    assertThat(err()).contains("vacuum: output.format is iceberg").contains("archiver maintain --remove-orphans");
+    assertThat(cli.execute(concat(new String[] {"compact", "--partition-older-than", "1d"}, iceberg))).isEqualTo(2);
+    assertThat(err()).contains("compact: output.format is iceberg").contains("archiver maintain --compact");
+    assertThat(engine.compactions.sequences()).isEmpty();
+  }
+
+  @Test
   void compactDryRunOfAnEmptyArchiveWritesNothing() {
     assertThat(cli.execute(new String[] {"compact", "--output", "/tmp/a", "--partition-older-than", "1d",
         "--dry-run"})).isZero();

@@ -87,7 +87,24 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
    */
   public record Output(String path, String checkpoint, String quarantine, boolean partitionByHour,
       String compression, long maxRecordsPerFile, int retries, Duration retryWait, Duration leaseTimeout,
-      long targetFileSize, Optional<Integer> maxFilesPerPartition, Optional<Duration> lateAfter) {
+      long targetFileSize, Optional<Integer> maxFilesPerPartition, Optional<Duration> lateAfter, Format format,
+      Optional<Iceberg> iceberg) {
+    public Output {
+      format = format == null ? Format.PARQUET : format;
+      iceberg = iceberg == null ? Optional.empty() : iceberg;
+      if (format == Format.ICEBERG && iceberg.isEmpty()) {
+        throw new IllegalArgumentException("output.format iceberg needs its output.iceberg settings");
+      }
+    }
+
+    /** Parquet files committed by manifests, without a table format. */
+    public Output(String path, String checkpoint, String quarantine, boolean partitionByHour, String compression,
+        long maxRecordsPerFile, int retries, Duration retryWait, Duration leaseTimeout, long targetFileSize,
+        Optional<Integer> maxFilesPerPartition, Optional<Duration> lateAfter) {
+      this(path, checkpoint, quarantine, partitionByHour, compression, maxRecordsPerFile, retries, retryWait,
+          leaseTimeout, targetFileSize, maxFilesPerPartition, lateAfter, Format.PARQUET, Optional.empty());
+    }
+
     /** Without size rolling (beyond the default target), a fan-out bound or a late horizon. */
     public Output(String path, String checkpoint, String quarantine, boolean partitionByHour, String compression,
         long maxRecordsPerFile, int retries, Duration retryWait, Duration leaseTimeout) {
@@ -102,6 +119,41 @@ public record ArchiverConfig(Source source, Schema schema, Output output, Trigge
     public String manifests() {
       return join(path, ArchiveLayout.MANIFESTS_DIR);
     }
+  }
+
+  /** What the archive is written as ({@code output.format}); a table format keeps manifests beside its table. */
+  public enum Format {
+    PARQUET, ICEBERG;
+
+    public static Format of(String configValue) {
+      return valueOf(configValue.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
+  /** How the Iceberg catalog is reached ({@code output.iceberg.catalog-type}). */
+  public enum CatalogType {
+    /** Metadata files in the warehouse, committed by rename: local disk or HDFS. */
+    HADOOP,
+    /** Table pointers in a JDBC database (SQLite, say); safe for object stores. */
+    JDBC,
+    /** A Spark catalog the user configures as {@code spark.sql.catalog.<name>.*}, used as it is. */
+    SPARK;
+
+    public static CatalogType of(String configValue) {
+      return valueOf(configValue.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
+  /**
+   * The Iceberg tables of {@code output.format: iceberg}.
+   *
+   * @param warehouse root of the tables (hadoop and jdbc catalogs)
+   * @param catalogUri the JDBC URL (jdbc catalog only)
+   * @param table archive table, {@code namespace.name}
+   * @param quarantineTable quarantine table in the same catalog
+   */
+  public record Iceberg(CatalogType catalogType, String catalogName, String warehouse, Optional<String> catalogUri,
+      String table, String quarantineTable) {
   }
 
   /** When batches run. */

@@ -85,6 +85,30 @@ public final class ArchiverConfigKeys {
           + "a replay) are late: they still land in their own partition, and the manifest lists the partitions with "
           + "late rows and how many (latePartitions), for the dbt hook to rerun those windows and status to report. "
           + "E.g. 2d. Unset: nothing is counted late.");
+  public static final ConfigKey FORMAT = optional("output.format", ValueType.oneOf("parquet", "iceberg"), "parquet",
+      "What the archive is. parquet: Parquet files under output.path, committed by the manifests. iceberg: an Apache "
+          + "Iceberg table (output.iceberg.*), committed by Iceberg snapshots that carry the query and batch id; the "
+          + "manifests, checkpoint and lease stay under output.path.");
+  public static final ConfigKey ICEBERG_CATALOG_TYPE = optional("output.iceberg.catalog-type",
+      ValueType.oneOf("hadoop", "jdbc", "spark"), "hadoop",
+      "The Iceberg catalog holding the tables. hadoop: metadata files in output.iceberg.warehouse, committed by "
+          + "rename (local or HDFS only; unsafe on S3). jdbc: a JDBC database holds the table pointers, e.g. SQLite "
+          + "(output.iceberg.catalog-uri), for s3a:// warehouses. spark: a catalog you configure yourself as "
+          + "spark.sql.catalog.<output.iceberg.catalog-name>.* (REST, Glue, Hive, Nessie), passed through as it is.");
+  public static final ConfigKey ICEBERG_CATALOG_NAME = optional("output.iceberg.catalog-name", ValueType.string(),
+      "archiver", "The Spark catalog name the tables are reached by (spark.sql.catalog.<name>).");
+  public static final ConfigKey ICEBERG_WAREHOUSE = withoutDefault("output.iceberg.warehouse", ValueType.string(),
+      "Root of the tables' data and metadata: a local path, file:// or s3a:// URI (hadoop and jdbc catalogs). "
+          + "Unset: <output.path>/_warehouse.");
+  public static final ConfigKey ICEBERG_CATALOG_URI = withoutDefault("output.iceberg.catalog-uri", ValueType.string(),
+      "JDBC URL of the jdbc catalog's database, e.g. jdbc:sqlite:/var/lib/archiver/catalog.db (the SQLite driver "
+          + "ships with the archiver; the file must be on a local disk of the driver).");
+  public static final ConfigKey ICEBERG_TABLE = withoutDefault("output.iceberg.table", ValueType.string(),
+      "The archive table as namespace.name, e.g. raw.events; created at start from schema.ddl (lineage columns "
+          + "included, partitioned by day, or hour with output.partition-by-hour, of the event time), or checked "
+          + "against it and given the columns it adds.");
+  public static final ConfigKey ICEBERG_QUARANTINE_TABLE = withoutDefault("output.iceberg.quarantine-table",
+      ValueType.string(), "The quarantine table, in the same catalog. Unset: <output.iceberg.table>_quarantine.");
   public static final ConfigKey LEASE_TIMEOUT = optional("output.lease-timeout", ValueType.duration(), "30s",
       "One driver writes an output at a time: a driver holds a lease in <output.path>/_archiver/lease, renewed "
           + "every quarter of this; another driver is refused while it is renewed and takes over after this long "
@@ -176,7 +200,9 @@ public final class ArchiverConfigKeys {
   public static final List<ConfigKey> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC, TOPIC_PATTERN, STARTING_OFFSETS,
       FAIL_ON_DATA_LOSS, KAFKA_OPTIONS, SCHEMA_DDL, EVENT_TIME_COLUMN, REQUIRED_COLUMNS, TIMESTAMP_FORMAT,
       EVENT_TIME_BOUNDS, UNKNOWN_FIELDS, ALLOW_SCHEMA_CHANGE, OUTPUT_PATH, CHECKPOINT, QUARANTINE, PARTITION_BY_HOUR,
-      COMPRESSION, MAX_RECORDS_PER_FILE, TARGET_FILE_SIZE, MAX_FILES_PER_PARTITION, LATE_AFTER, LEASE_TIMEOUT,
+      COMPRESSION, MAX_RECORDS_PER_FILE, TARGET_FILE_SIZE, MAX_FILES_PER_PARTITION, LATE_AFTER, FORMAT,
+      ICEBERG_CATALOG_TYPE, ICEBERG_CATALOG_NAME, ICEBERG_WAREHOUSE, ICEBERG_CATALOG_URI, ICEBERG_TABLE,
+      ICEBERG_QUARANTINE_TABLE, LEASE_TIMEOUT,
       COMMIT_RETRIES, COMMIT_RETRY_WAIT, TRIGGER, TRIGGER_INTERVAL, BACKPRESSURE_POLICY, MAX_RECORDS_PER_BATCH,
       MAX_BYTES_PER_BATCH, MIN_RECORDS_PER_BATCH, INITIAL_RECORDS_PER_BATCH, INCREASE_RECORDS, DECREASE_FACTOR,
       MEMORY_BUDGET, TARGET_DURATION, MIN_TRIGGER_RECORDS, MAX_TRIGGER_DELAY, METRICS_PORT, HEAP_ALERT_RATIO,

@@ -84,7 +84,8 @@ public final class ConfigLoader {
         (Boolean) v.get(PARTITION_BY_HOUR), (String) v.get(COMPRESSION), (Long) v.get(MAX_RECORDS_PER_FILE),
         asInt(v.get(COMMIT_RETRIES)), (Duration) v.get(COMMIT_RETRY_WAIT), (Duration) v.get(LEASE_TIMEOUT),
         (Long) v.get(TARGET_FILE_SIZE), v.opt(MAX_FILES_PER_PARTITION).map(n -> (int) Math.min((Long) n,
-            Integer.MAX_VALUE)), v.opt(LATE_AFTER).map(Duration.class::cast));
+            Integer.MAX_VALUE)), v.opt(LATE_AFTER).map(Duration.class::cast), format(v),
+        iceberg(v, raw, root));
     checkFileSizes(v, output);
     if (path != null) {
       checkRoots(v, output);
@@ -121,6 +122,90 @@ public final class ConfigLoader {
     o.maxFilesPerPartition().filter(n -> n > MAX_FILES_PER_PARTITION_BOUND).ifPresent(n ->
         v.error(MAX_FILES_PER_PARTITION.name(), n + " bounds nothing a batch writes and costs a shuffle; use at most "
             + MAX_FILES_PER_PARTITION_BOUND + " (e.g. 4), or unset it for no shuffle"));
+  }
+
+  private static ArchiverConfig.Format format(Values v) {
+    Object format = v.get(FORMAT);
+    return format == null ? ArchiverConfig.Format.PARQUET : ArchiverConfig.Format.of((String) format);
+  }
+
+  private static final List<ConfigKey> ICEBERG_KEYS = List.of(ICEBERG_CATALOG_TYPE, ICEBERG_CATALOG_NAME,
+      ICEBERG_WAREHOUSE, ICEBERG_CATALOG_URI, ICEBERG_TABLE, ICEBERG_QUARANTINE_TABLE);
+
+  /**
+   * The Iceberg settings when {@code output.format} is iceberg, checked together: a table named namespace.name, a
+   * catalog that can commit safely where the warehouse is (the Hadoop catalog's rename is not atomic on S3), the JDBC
+   * URL exactly when the jdbc catalog needs it, a passed-through catalog actually configured.
+   */
+  private static Optional<ArchiverConfig.Iceberg> iceberg(Values v, Map<String, String> raw, String root) {
+    if (format(v) != ArchiverConfig.Format.ICEBERG) {
+      ICEBERG_KEYS.stream().filter(k -> raw.containsKey(k.name())).forEach(k -> v.error(k.name(),
+          "is set but output.format is " + raw.getOrDefault(FORMAT.name(), "parquet")
+              + "; set output.format: iceberg, or remove it"));
+      return Optional.empty();
+    }
+    Object typeValue = v.get(ICEBERG_CATALOG_TYPE);
+    ArchiverConfig.CatalogType type = typeValue == null ? ArchiverConfig.CatalogType.HADOOP
+        : ArchiverConfig.CatalogType.of((String) typeValue);
+    String name = (String) v.get(ICEBERG_CATALOG_NAME);
+    String warehouse = v.opt(ICEBERG_WAREHOUSE).map(String.class::cast)
+        .orElse(ArchiverConfig.join(root, "_warehouse"));
+    Optional<String> uri = v.opt(ICEBERG_CATALOG_URI).map(String.class::cast);
+    String table = (String) v.require(ICEBERG_TABLE, "name the archive table as namespace.name, e.g."
+        + " output.iceberg.table: raw.events");
+    if (table != null && !tableName(table)) {
+      v.error(ICEBERG_TABLE.name(), "'" + table + "' is not namespace.name; write e.g. raw.events");
+    }
+    String quarantine = v.opt(ICEBERG_QUARANTINE_TABLE).map(String.class::cast)
+        .orElse(table == null ? "" : table + "_quarantine");
+    if (v.opt(ICEBERG_QUARANTINE_TABLE).isPresent() && !tableName(quarantine)) {
+      v.error(ICEBERG_QUARANTINE_TABLE.name(), "'" + quarantine + "' is not namespace.name; write e.g."
+          + " raw.events_quarantine");
+    }
+    if (quarantine.equals(table) && table != null) {
+      v.error(ICEBERG_QUARANTINE_TABLE.name(), "is the archive table itself; name a table of its own, e.g. "
+          + table + "_quarantine");
+    }
+    int colon = warehouse.indexOf(':');
+    String scheme = colon < 0 ? "" : warehouse.substring(0, colon).toLowerCase(Locale.ROOT);
+    if (type == ArchiverConfig.CatalogType.HADOOP && scheme.startsWith("s3")) {
+      v.error(ICEBERG_CATALOG_TYPE.name(), "hadoop commits by renaming a metadata file, which S3 does not do"
+          + " atomically, so two commits could both win on " + warehouse + "; use output.iceberg.catalog-type: jdbc"
+          + " with output.iceberg.catalog-uri: jdbc:sqlite:/var/lib/archiver/catalog.db (or a catalog of your own"
+          + " with catalog-type: spark)");
+    }
+    if (type == ArchiverConfig.CatalogType.JDBC && uri.isEmpty()) {
+      v.error(ICEBERG_CATALOG_URI.name(), "missing: the jdbc catalog needs its database, e.g."
+          + " output.iceberg.catalog-uri: jdbc:sqlite:/var/lib/archiver/catalog.db");
+    }
+    if (type != ArchiverConfig.CatalogType.JDBC && uri.isPresent()) {
+      v.error(ICEBERG_CATALOG_URI.name(), "is set but only the jdbc catalog reads it; set"
+          + " output.iceberg.catalog-type: jdbc, or remove it");
+    }
+    if (type == ArchiverConfig.CatalogType.SPARK && name != null
+        && !raw.containsKey("spark.sql.catalog." + name)) {
+      v.error(ICEBERG_CATALOG_TYPE.name(), "spark uses the catalog configured as spark.sql.catalog." + name
+          + ", which is not set; set it (e.g. spark.sql.catalog." + name + ": org.apache.iceberg.spark.SparkCatalog"
+          + " with its type or catalog-impl and uri), or use catalog-type hadoop or jdbc");
+    }
+    // Settings of the Parquet layout's own writer that an Iceberg table does its own way, or not yet.
+    if (raw.containsKey(LATE_AFTER.name())) {
+      v.error(LATE_AFTER.name(), "is not counted for output.format iceberg yet; remove it, or archive as parquet");
+    }
+    if (raw.containsKey(MAX_FILES_PER_PARTITION.name())) {
+      v.error(MAX_FILES_PER_PARTITION.name(), "does not apply to output.format iceberg, whose writes are clustered"
+          + " by partition (the table's write.distribution-mode); remove it");
+    }
+    if (raw.containsKey(QUARANTINE.name())) {
+      v.error(QUARANTINE.name(), "does not apply to output.format iceberg, which quarantines into"
+          + " output.iceberg.quarantine-table; remove it");
+    }
+    return Optional.of(new ArchiverConfig.Iceberg(type, name == null ? "archiver" : name, warehouse, uri,
+        table == null ? "" : table, quarantine));
+  }
+
+  private static boolean tableName(String table) {
+    return table.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+");
   }
 
   static final long MIN_TARGET_FILE_SIZE = 16L << 10;

@@ -8,6 +8,8 @@ import dev.archiver.compaction.Compactor;
 import dev.archiver.config.ArchiverConfig;
 import dev.archiver.config.ConfigError;
 import dev.archiver.listener.CommitListener;
+import dev.archiver.maintenance.MaintenanceReport;
+import dev.archiver.maintenance.MaintenanceRequest;
 import dev.archiver.vacuum.ArchiveStorage;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +79,16 @@ public interface ArchiverEngine {
 
   /** The end of the names of files {@link #rewriter} writes with {@code compression}. */
   String fileSuffix(String compression);
+
+  /**
+   * Runs a table format's own maintenance on the archive and quarantine tables of {@code config}
+   * ({@code archiver maintain}); safe beside a running archive job, whose appends commit past it.
+   *
+   * @throws dev.archiver.InvalidInputException when the config's output is not a table format
+   */
+  default List<MaintenanceReport> maintain(ArchiverConfig config, MaintenanceRequest request) {
+    throw new ArchiverException("this engine has no table maintenance; run the archiver-spark jar (bin/archiver)");
+  }
 
   static ArchiverEngine load() {
     return ServiceLoader.load(ArchiverEngine.class).findFirst().orElseThrow(() -> new ArchiverException(

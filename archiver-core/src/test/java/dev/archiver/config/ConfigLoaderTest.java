@@ -263,6 +263,78 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parquetIsTheDefaultFormatAndIcebergDefaultsToAHadoopCatalogBesideTheManifests() {
+    assertThat(ConfigLoader.fromMap(minimal()).output().format()).isEqualTo(ArchiverConfig.Format.PARQUET);
+    assertThat(ConfigLoader.fromMap(minimal()).output().iceberg()).isEmpty();
+    Map<String, String> m = minimal();
+    m.put("output.format", "iceberg");
+    m.put("output.iceberg.table", "raw.events");
+    ArchiverConfig.Iceberg iceberg = ConfigLoader.fromMap(m).output().iceberg().orElseThrow();
+    assertThat(iceberg).isEqualTo(new ArchiverConfig.Iceberg(ArchiverConfig.CatalogType.HADOOP, "archiver",
+        "/data/archive/_warehouse", Optional.empty(), "raw.events", "raw.events_quarantine"));
+  }
+
+  @Test
+  void icebergSettingsAreCheckedTogetherNamingEachFieldAndItsFix() {
+    Map<String, String> m = minimal();
+    m.put("output.format", "iceberg");
+    m.put("output.iceberg.warehouse", "s3a://lake/warehouse");
+    m.put("output.iceberg.catalog-uri", "jdbc:sqlite:/tmp/c.db");
+    m.put("output.iceberg.quarantine-table", "events");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+            .extracting(ConfigError::key).containsExactlyInAnyOrder("output.iceberg.table",
+                "output.iceberg.quarantine-table", "output.iceberg.catalog-type", "output.iceberg.catalog-uri"))
+        .hasMessageContaining("output.iceberg.table: missing: name the archive table as namespace.name")
+        .hasMessageContaining("'events' is not namespace.name")
+        .hasMessageContaining("output.iceberg.catalog-type: hadoop commits by renaming a metadata file, which S3"
+            + " does not do atomically")
+        .hasMessageContaining("use output.iceberg.catalog-type: jdbc")
+        .hasMessageContaining("output.iceberg.catalog-uri: is set but only the jdbc catalog reads it");
+
+    Map<String, String> jdbc = minimal();
+    jdbc.put("output.format", "iceberg");
+    jdbc.put("output.iceberg.table", "raw.events");
+    jdbc.put("output.iceberg.catalog-type", "jdbc");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(jdbc)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("output.iceberg.catalog-uri: missing: the jdbc catalog needs its database");
+    jdbc.put("output.iceberg.catalog-uri", "jdbc:sqlite:/tmp/c.db");
+    jdbc.put("output.iceberg.warehouse", "s3a://lake/warehouse");
+    assertThat(ConfigLoader.fromMap(jdbc).output().iceberg().orElseThrow().catalogUri()).contains(
+        "jdbc:sqlite:/tmp/c.db");
+
+    Map<String, String> spark = minimal();
+    spark.put("output.format", "iceberg");
+    spark.put("output.iceberg.table", "raw.events");
+    spark.put("output.iceberg.catalog-type", "spark");
+    spark.put("output.iceberg.catalog-name", "lake");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(spark)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("spark.sql.catalog.lake, which is not set");
+  }
+
+  @Test
+  void parquetWriterSettingsTheIcebergFormatDoesNotReadAreRefused() {
+    Map<String, String> m = minimal();
+    m.put("output.format", "iceberg");
+    m.put("output.iceberg.table", "raw.events");
+    m.put("output.late-after", "2d");
+    m.put("output.quarantine", "/data/q");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).extracting(ConfigError::key)
+            .containsExactlyInAnyOrder("output.late-after", "output.quarantine"))
+        .hasMessageContaining("quarantines into output.iceberg.quarantine-table");
+  }
+
+  @Test
+  void icebergSettingsWithoutTheIcebergFormatAreAMistake() {
+    Map<String, String> m = minimal();
+    m.put("output.iceberg.table", "raw.events");
+    assertThatThrownBy(() -> ConfigLoader.fromMap(m)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("output.iceberg.table: is set but output.format is parquet; set output.format:"
+            + " iceberg, or remove it");
+  }
+
+  @Test
   void referenceDocumentsEveryKey() {
     String md = ConfigReference.markdown();
     ArchiverConfigKeys.ALL.forEach(k -> assertThat(md).contains("`" + k.name()));

@@ -14,6 +14,9 @@ import dev.archiver.spark.commit.HadoopCommitLog;
 import dev.archiver.spark.commit.HadoopCompactionLog;
 import dev.archiver.spark.compaction.ParquetRewriter;
 import dev.archiver.vacuum.ArchiveStorage;
+import dev.archiver.maintenance.MaintenanceReport;
+import dev.archiver.maintenance.MaintenanceRequest;
+import dev.archiver.spark.iceberg.IcebergMaintenance;
 import dev.archiver.spark.job.ArchiveJob;
 import dev.archiver.spark.job.Backfill;
 import dev.archiver.spark.parse.RecordParser;
@@ -98,6 +101,26 @@ public final class SparkArchiverEngine implements ArchiverEngine {
     SparkSession spark = session(target);
     try {
       return new Backfill(spark, source, target).run(fromBatch, toBatch);
+    } finally {
+      if (!existed) {
+        spark.stop();
+      }
+    }
+  }
+
+  @Override
+  public List<MaintenanceReport> maintain(ArchiverConfig config, MaintenanceRequest request) {
+    boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+    SparkSession spark = session(config);
+    try {
+      // A session of its own, as the archive job has: the catalog settings stay off the caller's session.
+      SparkSession own = spark.newSession();
+      config.sparkConf().forEach((k, v) -> {
+        if (k.startsWith("spark.hadoop.")) {
+          own.conf().set(k.substring("spark.hadoop.".length()), v);
+        }
+      });
+      return new IcebergMaintenance(own, java.time.Clock.systemUTC()).run(config, request);
     } finally {
       if (!existed) {
         spark.stop();

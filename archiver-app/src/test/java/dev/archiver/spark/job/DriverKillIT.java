@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -49,10 +50,28 @@ class DriverKillIT extends SparkIT {
     String topic = "kill-" + UUID.randomUUID();
     String output = "s3a://" + S3MockServer.BUCKET + "/" + topic;
     produce(kafka.bootstrapServers(), topic, 12_000);
+    int killedWhileRunning = killRepeatedly(kafka, s3, topic, output, KILLS, Map.of(), random);
+    Process last = start(kafka.bootstrapServers(), topic, output, s3, "available-now", KILLS, Map.of());
+    assertThat(last.waitFor(5, TimeUnit.MINUTES)).as("the last run finishes, see %s", log(KILLS)).isTrue();
+    assertThat(last.exitValue()).as("see %s", log(KILLS)).isZero();
+
+    List<CommitManifest> manifests = Archives.manifests(output, s3.hadoopConf(s3.endpoint()));
+    assertThat(killedWhileRunning).isEqualTo(KILLS);
+    Archives.assertEveryOffsetCommittedOnce(manifests, ends(kafka.bootstrapServers(), topic));
+    s3.s3aConf(s3.endpoint()).forEach((k, v) -> spark().conf().set(k.substring("spark.hadoop.".length()), v));
+    Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests))
+        .select("_kafka_partition", "_kafka_offset");
+    assertThat(archived.count()).isEqualTo(12_000 + KILLS * 500);
+    assertThat(archived.distinct().count()).as("no record twice").isEqualTo(12_000 + KILLS * 500);
+  }
+
+  /** Starts and SIGKILLs a driver {@code kills} times, producing 500 events after each kill; the kills that hit. */
+  private int killRepeatedly(LocalKafka kafka, S3MockServer s3, String topic, String output, int kills,
+      Map<String, String> sets, Random random) throws Exception {
     int killedWhileRunning = 0;
-    for (int i = 0; i < KILLS; i++) {
+    for (int i = 0; i < kills; i++) {
       int committedBefore = Archives.manifests(output, s3.hadoopConf(s3.endpoint())).size();
-      Process driver = start(kafka.bootstrapServers(), topic, output, s3, "processing-time:500ms", i);
+      Process driver = start(kafka.bootstrapServers(), topic, output, s3, "processing-time:500ms", i, sets);
       try {
         // Most kills land within the batches after this run's first commit (batches take about a second);
         // some land while the driver starts or replays, before it commits anything.
@@ -72,18 +91,41 @@ class DriverKillIT extends SparkIT {
       }
       produce(kafka.bootstrapServers(), topic, 500);
     }
-    Process last = start(kafka.bootstrapServers(), topic, output, s3, "available-now", KILLS);
-    assertThat(last.waitFor(5, TimeUnit.MINUTES)).as("the last run finishes, see %s", log(KILLS)).isTrue();
-    assertThat(last.exitValue()).as("see %s", log(KILLS)).isZero();
+    return killedWhileRunning;
+  }
+
+  @Test
+  @Disabled("not run yet: uses the s3a + SQLite JDBC catalog setup whose S3ArchiveIT test fails (see there)")
+  void sigkillsOfAnIcebergArchiveOnS3LeaveEveryRecordInTheTableOnce(LocalKafka kafka, S3MockServer s3)
+      throws Exception {
+    long seed = System.nanoTime();
+    LOG.info("iceberg kill schedule seed {}", seed);
+    String topic = "kill-iceberg-" + UUID.randomUUID();
+    String output = "s3a://" + S3MockServer.BUCKET + "/" + topic;
+    String catalog = "k" + UUID.randomUUID().toString().replace("-", "");
+    Map<String, String> iceberg = Map.of("output.format", "iceberg", "output.iceberg.table", "raw.events",
+        "output.iceberg.catalog-type", "jdbc", "output.iceberg.catalog-name", catalog,
+        "output.iceberg.catalog-uri", "jdbc:sqlite:" + dir.resolve("catalog.db"),
+        "output.iceberg.warehouse", output + "/warehouse");
+    produce(kafka.bootstrapServers(), topic, 4_000);
+    int kills = 2;
+    assertThat(killRepeatedly(kafka, s3, topic, output, kills, iceberg, new Random(seed))).isEqualTo(kills);
+    Process last = start(kafka.bootstrapServers(), topic, output, s3, "available-now", kills, iceberg);
+    assertThat(last.waitFor(5, TimeUnit.MINUTES)).as("the last run finishes, see %s", log(kills)).isTrue();
+    assertThat(last.exitValue()).as("see %s", log(kills)).isZero();
 
     List<CommitManifest> manifests = Archives.manifests(output, s3.hadoopConf(s3.endpoint()));
-    assertThat(killedWhileRunning).isEqualTo(KILLS);
     Archives.assertEveryOffsetCommittedOnce(manifests, ends(kafka.bootstrapServers(), topic));
-    s3.s3aConf(s3.endpoint()).forEach((k, v) -> spark().conf().set(k.substring("spark.hadoop.".length()), v));
-    Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests))
-        .select("_kafka_partition", "_kafka_offset");
-    assertThat(archived.count()).isEqualTo(12_000 + KILLS * 500);
-    assertThat(archived.distinct().count()).as("no record twice").isEqualTo(12_000 + KILLS * 500);
+    Map<String, String> conf = new java.util.LinkedHashMap<>(s3.s3aConf(s3.endpoint()));
+    conf.forEach((k, v) -> spark().conf().set(k.substring("spark.hadoop.".length()), v));
+    conf.putAll(iceberg);
+    dev.archiver.spark.iceberg.IcebergCatalog.register(spark(), Topics.config(kafka.bootstrapServers(), topic, output,
+        conf));
+    Dataset<Row> archived = spark().table(catalog + ".raw.events").select("_kafka_partition", "_kafka_offset");
+    long expected = 4_000 + kills * 500;
+    assertThat(archived.count()).isEqualTo(expected);
+    assertThat(archived.distinct().count()).as("no record twice").isEqualTo(expected);
+    assertThat(manifests.stream().mapToLong(CommitManifest::numArchived).sum()).isEqualTo(expected);
   }
 
   private void awaitCommit(Process driver, String output, S3MockServer s3, int before, int run)
@@ -97,8 +139,11 @@ class DriverKillIT extends SparkIT {
     }
   }
 
-  private Process start(String bootstrap, String topic, String output, S3MockServer s3, String trigger, int run) {
-    return Drivers.cli(log(run), Drivers.runArgs(bootstrap, topic, output, trigger, 700, s3.s3aConf(s3.endpoint())));
+  private Process start(String bootstrap, String topic, String output, S3MockServer s3, String trigger, int run,
+      Map<String, String> sets) {
+    Map<String, String> all = new java.util.LinkedHashMap<>(s3.s3aConf(s3.endpoint()));
+    all.putAll(sets);
+    return Drivers.cli(log(run), Drivers.runArgs(bootstrap, topic, output, trigger, 700, all));
   }
 
   private Path log(int run) {

@@ -26,6 +26,9 @@ import dev.archiver.sink.WrittenBatch;
 import dev.archiver.spark.checkpoint.OffsetLog;
 import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.commit.HadoopCommitLog;
+import dev.archiver.spark.iceberg.IcebergArchiveSink;
+import dev.archiver.spark.iceberg.IcebergCatalog;
+import dev.archiver.spark.iceberg.IcebergTables;
 import dev.archiver.spark.parse.RecordParser;
 import dev.archiver.spark.parse.SchemaChange;
 import dev.archiver.spark.sink.DirectWriteCommitProtocol;
@@ -40,6 +43,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.catalog.Catalog;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -102,8 +106,12 @@ public final class ArchiveJob implements AutoCloseable {
   public StreamingQuery start() {
     configure(spark, config);
     Configuration hadoopConf = spark.sessionState().newHadoopConf();
-    // Jobs may share a quarantine root: vacuum keeps what the manifests of every job that claimed it list.
-    QuarantineClaims.claim(new HadoopArchiveStorage(hadoopConf), config.output().quarantine(), config.output().path());
+    boolean iceberg = config.output().format() == ArchiverConfig.Format.ICEBERG;
+    if (!iceberg) {
+      // Jobs may share a quarantine root: vacuum keeps what the manifests of every job that claimed it list.
+      QuarantineClaims.claim(new HadoopArchiveStorage(hadoopConf), config.output().quarantine(),
+          config.output().path());
+    }
     RecordParser parser = RecordParser.of(config.schema());
     CommitLog log = new HadoopCommitLog(config.output().path(), hadoopConf);
     Optional<CommitManifest> last = log.latest();
@@ -118,10 +126,11 @@ public final class ArchiveJob implements AutoCloseable {
       // One driver per output, decided before the query writes anything.
       lease = HeldLease.acquire(config, hadoopConf, this::leaseLost);
     }
-    ParquetArchiveSink parquet = new ParquetArchiveSink(config.output(), parser, hadoopConf);
+    ArchiveSink<Dataset<Row>> format = iceberg ? icebergSink(parser)
+        : new ParquetArchiveSink(config.output(), parser, hadoopConf);
     AtomicReference<WrittenBatch> lastWritten = new AtomicReference<>();
     ArchiveSink<Dataset<Row>> sink = (context, batch) -> {
-      WrittenBatch written = parquet.write(context, batch);
+      WrittenBatch written = format.write(context, batch);
       lastWritten.set(written);
       hook.at(BatchHook.Stage.AFTER_FILES, context.batchId());
       return written;
@@ -148,6 +157,14 @@ public final class ArchiveJob implements AutoCloseable {
     } catch (TimeoutException e) {
       throw new ArchiverException("the streaming query did not start: " + e.getMessage(), e);
     }
+  }
+
+  /** The Iceberg tables, made ready (created, or checked and evolved) before the query reads a record. */
+  private ArchiveSink<Dataset<Row>> icebergSink(RecordParser parser) {
+    Catalog catalog = IcebergCatalog.register(spark, config);
+    IcebergTables.prepare(catalog, config);
+    return new IcebergArchiveSink(config.output().iceberg().orElseThrow(), parser, catalog,
+        batchId -> hook.at(BatchHook.Stage.BETWEEN_TABLE_COMMITS, batchId));
   }
 
   @Override

@@ -9,7 +9,13 @@ interface BatchHook {
   };
 
   /** Stages a batch passes, in order. */
-  enum Stage { BEFORE_WRITE, AFTER_FILES, AFTER_COMMIT }
+  enum Stage {
+    BEFORE_WRITE,
+    /** Iceberg only: after the quarantine table's commit, before the archive table's. */
+    BETWEEN_TABLE_COMMITS,
+    AFTER_FILES,
+    AFTER_COMMIT
+  }
 
   void at(Stage stage, long batchId);
 }

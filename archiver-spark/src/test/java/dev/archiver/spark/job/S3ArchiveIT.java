@@ -11,6 +11,7 @@ import dev.archiver.vacuum.ArchiveStorage;
 import dev.archiver.vacuum.Vacuum;
 import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.commit.HadoopCommitLog;
+import dev.archiver.spark.iceberg.IcebergCatalog;
 import dev.archiver.spark.testing.Archives;
 import dev.archiver.spark.testing.LocalKafkaExtension;
 import dev.archiver.spark.testing.OutageProxy;
@@ -38,7 +39,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The archive, its quarantine, manifests and checkpoint on S3 (a real S3 API server), through hadoop-aws S3A. */
@@ -119,6 +122,34 @@ class S3ArchiveIT extends SparkIT {
     Dataset<Row> archived = Archives.read(spark(), output, Archives.archiveFiles(manifests));
     assertThat(archived.count()).isEqualTo(2_500);
     assertThat(archived.select("_kafka_partition", "_kafka_offset").distinct().count()).isEqualTo(2_500);
+  }
+
+  @Test
+  @Disabled("fails from batch 2 on with SQLITE_BUSY (database is locked): the job's catalog and the streaming"
+      + " session's own SparkCatalog open separate JDBC pools on one SQLite file; needs a busy timeout/WAL or one"
+      + " shared catalog. The same job passes with the Hadoop catalog (IcebergArchiveIT)")
+  void archivesIntoAnIcebergTableOnS3WhoseJdbcCatalogIsSqlite(@TempDir Path dir) {
+    String catalog = "s3" + UUID.randomUUID().toString().replace("-", "");
+    Map<String, String> iceberg = Map.of("output.format", "iceberg", "output.iceberg.table", "raw.events",
+        "output.iceberg.catalog-type", "jdbc", "output.iceberg.catalog-name", catalog,
+        "output.iceberg.catalog-uri", "jdbc:sqlite:" + dir.resolve("catalog.db"),
+        "output.iceberg.warehouse", output + "/warehouse", "commit.retry.num-retries", "1",
+        "commit.retry.initial-wait", "1s");
+    DataGenerator.Result first = produce(1_500, 0.02);
+    run(config(s3.endpoint(), iceberg));
+    DataGenerator.Result second = produce(1_000, 0.02);
+    run(config(s3.endpoint(), iceberg));
+
+    List<CommitManifest> manifests = Archives.manifests(output, s3.hadoopConf(s3.endpoint()));
+    Archives.assertEveryOffsetCommittedOnce(manifests, ends());
+    assertThat(manifests.get(0).archiveRoot()).startsWith(output + "/warehouse/raw/events");
+    IcebergCatalog.register(spark(), config(s3.endpoint(), iceberg));
+    Dataset<Row> archived = spark().table(catalog + ".raw.events");
+    long malformed = first.malformed() + second.malformed();
+    assertThat(archived.count()).isEqualTo(2_500 - malformed);
+    assertThat(archived.select("_kafka_partition", "_kafka_offset").distinct().count()).isEqualTo(archived.count());
+    assertThat(spark().table(catalog + ".raw.events_quarantine").count()).isEqualTo(malformed);
+    assertThat(dir.resolve("catalog.db")).as("the catalog's database").isNotEmptyFile();
   }
 
   /** Vacuum: {@code s3://} and {@code s3a://} (and a trailing slash) name the same objects when both go through S3A. */
