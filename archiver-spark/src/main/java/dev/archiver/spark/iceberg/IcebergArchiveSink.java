@@ -15,6 +15,7 @@ import dev.archiver.config.StoragePaths;
 import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
 import dev.archiver.spark.parse.RecordParser;
+import dev.archiver.spark.parse.UnknownFieldCounts;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongConsumer;
 import java.time.LocalDate;
@@ -146,21 +146,13 @@ public final class IcebergArchiveSink implements ArchiveSink<Dataset<Row>> {
 
   /** Unknown top-level fields of the batch's records, name to records, as the Parquet layout counts them. */
   private Map<String, Long> unknownFields(Dataset<Row> parsed) {
-    Dataset<Row> names;
     if (parser.keepsExtra()) {
-      names = parsed.where(col(RecordParser.ERROR).isNull().and(col(RecordParser.EXTRA).isNotNull()))
-          .select(explode(array_distinct(json_object_keys(col(RecordParser.EXTRA)))).as("name"));
-    } else if (parser.quarantinesUnknown()) {
-      String prefix = RecordParser.UNKNOWN_FIELDS_ERROR;
-      names = parsed.where(col(RecordParser.ERROR).startsWith(prefix))
-          .select(explode(array_distinct(split(substring(col(RecordParser.ERROR), prefix.length() + 1,
-              Integer.MAX_VALUE), ", "))).as("name"));
-    } else {
-      return Map.of();
+      return UnknownFieldCounts.inExtra(parsed.where(col(RecordParser.ERROR).isNull()));
     }
-    Map<String, Long> counts = new TreeMap<>();
-    names.groupBy("name").count().collectAsList().forEach(r -> counts.put(r.getString(0), r.getLong(1)));
-    return counts;
+    if (parser.quarantinesUnknown()) {
+      return UnknownFieldCounts.inErrors(parsed, RecordParser.ERROR);
+    }
+    return Map.of();
   }
 
   /**

@@ -13,6 +13,7 @@ import dev.archiver.sink.ArchiveSink;
 import dev.archiver.sink.WrittenBatch;
 import dev.archiver.spark.commit.HadoopArchiveStorage;
 import dev.archiver.spark.parse.RecordParser;
+import dev.archiver.spark.parse.UnknownFieldCounts;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -117,24 +118,14 @@ public final class ParquetArchiveSink implements ArchiveSink<Dataset<Row>> {
    * {@code quarantine}).
    */
   private Map<String, Long> unknownFields(SparkSession spark, Roots roots, Committed files) {
-    Dataset<Row> names;
     if (parser.keepsExtra() && !files.withExtra().isEmpty()) {
-      names = spark.read().parquet(files.withExtra().toArray(String[]::new))
-          .where(col(RecordParser.EXTRA).isNotNull())
-          .select(explode(array_distinct(json_object_keys(col(RecordParser.EXTRA)))).as("name"));
-    } else if (parser.quarantinesUnknown() && !files.quarantine().isEmpty()) {
-      String prefix = RecordParser.UNKNOWN_FIELDS_ERROR;
-      names = spark.read().parquet(files.quarantine().stream().map(f -> roots.quarantine() + "/" + f.path())
-              .toArray(String[]::new))
-          .where(col(RecordParser.QUARANTINE_ERROR).startsWith(prefix))
-          .select(explode(array_distinct(split(substring(col(RecordParser.QUARANTINE_ERROR), prefix.length() + 1,
-              Integer.MAX_VALUE), ", "))).as("name"));
-    } else {
-      return Map.of();
+      return UnknownFieldCounts.inExtra(spark.read().parquet(files.withExtra().toArray(String[]::new)));
     }
-    Map<String, Long> counts = new TreeMap<>();
-    names.groupBy("name").count().collectAsList().forEach(r -> counts.put(r.getString(0), r.getLong(1)));
-    return counts;
+    if (parser.quarantinesUnknown() && !files.quarantine().isEmpty()) {
+      return UnknownFieldCounts.inErrors(spark.read().parquet(files.quarantine().stream()
+          .map(f -> roots.quarantine() + "/" + f.path()).toArray(String[]::new)), RecordParser.QUARANTINE_ERROR);
+    }
+    return Map.of();
   }
 
   /**
