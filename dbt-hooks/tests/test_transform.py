@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FakeArchive, FakeDbt
@@ -180,6 +181,21 @@ def test_an_archive_recreated_at_the_same_root_gets_its_batches_transformed(arch
     assert t.status().pending == (2,)
 
 
+def test_a_recreated_archive_whose_ids_have_not_passed_the_old_ones_gets_its_batches_transformed(
+    archive, dbt_project, fake_dbt
+):
+    for b in range(4):
+        archive.commit(b, query_id="query-a")
+    transformer(archive, dbt_project, fake_dbt).catch_up()
+    for manifest in (archive.root / "_archiver" / "manifests").iterdir():
+        manifest.unlink()
+    for b in range(2):  # the new query's batches 0 and 1: none after the ledger's newest applied batch, 3
+        archive.commit(b, query_id="query-b")
+    transformer(archive, dbt_project, fake_dbt).catch_up()
+    assert fake_dbt.batches_run() == [[0], [1], [2], [3], [0], [1]]
+    assert [line["queryId"] for line in ledger_lines(archive)][-2:] == ["query-b", "query-b"]
+
+
 def test_manifests_of_two_queries_in_one_archive_are_refused(archive, dbt_project, fake_dbt):
     archive.commit(0, query_id="query-a")
     archive.commit(1, query_id="query-b")
@@ -242,32 +258,78 @@ def test_cli_exit_codes_for_bad_input(archive, dbt_project, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == {"committed": 1, "applied": 0, "pending": [0], "replays": []}
 
 
-def test_catch_up_lists_only_manifests_after_the_newest_applied_batch(archive, dbt_project, fake_dbt, monkeypatch):
+def no_listing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails the test when the manifests directory is listed (every name would be read); others may be."""
+    import os
+
+    def guard(real: Any) -> Any:
+        def listing(directory: str) -> Any:
+            if str(directory).rstrip("/").endswith("_archiver/manifests"):
+                pytest.fail(f"{directory} was listed")
+            return real(directory)
+
+        return listing
+
+    monkeypatch.setattr(Archive, "committed", lambda *_: pytest.fail("every manifest was listed"))
+    monkeypatch.setattr(os, "scandir", guard(os.scandir))
+    monkeypatch.setattr(os, "listdir", guard(os.listdir))
+
+
+def test_catch_up_on_local_disk_probes_the_manifests_after_the_newest_applied_batch(
+    archive, dbt_project, fake_dbt, monkeypatch
+):
     for b in range(30):
         archive.commit(b)
     t = transformer(archive, dbt_project, fake_dbt, coalesce_above=100)
     t.run_batch(19)
-    listed: list[str] = []
     read: list[str] = []
     storage = type(t.archive.storage)
-    real_after, real_read = storage.list_names_after, storage.read_text
-
-    def names_after(self: object, directory: str, start_after: str) -> list[str]:
-        listed.append(start_after)
-        return real_after(self, directory, start_after)
+    real_read = storage.read_text
 
     def read_text(self: object, uri: str) -> str | None:
         read.append(uri)
         return real_read(self, uri)
 
-    monkeypatch.setattr(Archive, "committed", lambda *_: pytest.fail("catch-up listed every manifest"))
-    monkeypatch.setattr(storage, "list_names_after", names_after)
     monkeypatch.setattr(storage, "read_text", read_text)
+    no_listing(monkeypatch)
     t.catch_up()
-    assert listed[0] == "00000000000000000019.json"
     assert fake_dbt.batches_run()[-10:] == [[b] for b in range(20, 30)]
     manifests_read = {u for u in read if "/_archiver/manifests/" in u}
     assert {u.rsplit("/", 1)[1] for u in manifests_read} == {f"{b:020d}.json" for b in range(20, 30)}
+    read.clear()
+    assert t.catch_up() == []  # idle (monitoring every minute): two probes and the newest applied manifest
+    assert [u.rsplit("/", 1)[1] for u in read if "/_archiver/manifests/" in u] == ["00000000000000000029.json"]
+
+
+def test_a_lost_manifest_after_the_newest_applied_batch_falls_back_to_listing(archive, dbt_project, fake_dbt, caplog):
+    for b in range(8):
+        archive.commit(b)
+    t = transformer(archive, dbt_project, fake_dbt)
+    t.run_batch(2)
+    (archive.root / "_archiver/manifests" / f"{5:020d}.json").unlink()  # by hand: the archiver never leaves a gap
+    t.catch_up()
+    assert fake_dbt.batches_run() == [[0], [1], [2], [3], [4], [6], [7]], "as a full listing would apply them"
+    assert "no manifest of batch 5 but one of batch 6" in caplog.text
+
+
+def test_remote_stores_list_from_the_start_key_and_never_probe(monkeypatch):
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    for b in range(5):
+        fs.pipe(f"memory://remote/_archiver/manifests/{b:020d}.json", b"{}")
+    listed: list[str] = []
+    storage = type(Archive.at("memory://remote").storage)
+    real_after = storage.list_names_after
+
+    def names_after(self: object, directory: str, start_after: str) -> list[str]:
+        listed.append(start_after)
+        return real_after(self, directory, start_after)
+
+    monkeypatch.setattr(storage, "list_names_after", names_after)
+    monkeypatch.setattr(storage, "exists", lambda *_: pytest.fail("a HEAD per batch on S3"))
+    assert Archive.at("memory://remote").committed_after(2) == [3, 4]
+    assert listed == ["00000000000000000002.json"]
 
 
 def test_catch_up_of_a_compacted_archive_reads_the_pending_manifests_only(archive, dbt_project, fake_dbt):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from archiver_dbt import layout, uris
 from archiver_dbt.compaction import Compaction, LiveFiles, parse_compaction
 from archiver_dbt.manifest import Manifest, ManifestError, parse_manifest
 from archiver_dbt.storage import Storage, storage_for
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,33 @@ class Archive:
         return sorted(ids)
 
     def committed_after(self, batch_id: int) -> list[int]:
-        """Batch ids after batch_id (-1: all), ascending: only names from that key on are listed (StartAfter on S3)."""
+        """Batch ids after batch_id (-1: all), ascending. On S3 only names from that key on are listed (StartAfter).
+        A local directory has no order, so listing it reads every name: there the manifests after batch_id are probed
+        by name instead (see _run_after), and the cost follows the backlog, not the directory."""
+        if batch_id >= 0 and uris.is_local(self.output):
+            return self._run_after(batch_id)
+        return self._listed_after(batch_id)
+
+    def _run_after(self, batch_id: int) -> list[int]:
+        """The manifests batch_id+1, batch_id+2, ... up to the first missing one. A streaming query's batch ids are
+        consecutive and a batch's manifest is published before the next batch starts (a batch that failed to commit
+        runs again under the same id), so the committed batches after batch_id form one run: no listing is needed.
+        Expiry (expire-manifests) removes only old, applied batches, never those after the newest applied one. A gap
+        means a manifest was removed by hand; the name after the first missing one is probed too, and if it exists
+        the directory is listed as before, so the batches after a lost manifest are not silently left pending."""
+        storage, ids = self.storage, []
+        b = batch_id + 1
+        while storage.exists(uris.join(self.manifests_dir, layout.numbered_name(b))):
+            ids.append(b)
+            b += 1
+        if storage.exists(uris.join(self.manifests_dir, layout.numbered_name(b + 1))):
+            LOG.warning(
+                "%s: no manifest of batch %d but one of batch %d: listing the directory", self.manifests_dir, b, b + 1
+            )
+            return self._listed_after(batch_id)
+        return ids
+
+    def _listed_after(self, batch_id: int) -> list[int]:
         start = layout.numbered_name(batch_id) if batch_id >= 0 else ""
         ids = []
         for name in self.storage.list_names_after(self.manifests_dir, start):

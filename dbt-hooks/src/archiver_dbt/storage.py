@@ -24,6 +24,10 @@ class Storage(Protocol):
         """File names in directory that sort after start_after, ascending; object stores list from that key on."""
         ...
 
+    def exists(self, uri: str) -> bool:
+        """Whether the file exists (one stat, or one HEAD on object stores)."""
+        ...
+
     def read_text(self, uri: str) -> str | None:
         """The file's text, or None when it does not exist."""
         ...
@@ -56,6 +60,9 @@ class LocalStorage:
                 return sorted(e.name for e in names if e.name > start_after)
         except FileNotFoundError:
             return []
+
+    def exists(self, uri: str) -> bool:
+        return os.path.isfile(uri)
 
     def read_text(self, uri: str) -> str | None:
         try:
@@ -143,6 +150,9 @@ class FsspecStorage:
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
                 return sorted(n for n in names if n > start_after)
+
+    def exists(self, uri: str) -> bool:
+        return bool(self._fs.exists(uri))
 
     def read_text(self, uri: str) -> str | None:
         try:

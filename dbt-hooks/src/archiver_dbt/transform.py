@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 
 import yaml
 
-from archiver_dbt import uris
+from archiver_dbt import layout, uris
 from archiver_dbt.archive import Archive
 from archiver_dbt.dbt_runner import DbtInvoker, DbtProject, ensure_packages, invoke_dbt
 from archiver_dbt.ledger import Ledger, LedgerEntry, now_iso
-from archiver_dbt.manifest import Manifest, ManifestError, parse_instant
+from archiver_dbt.manifest import Manifest, ManifestError, parse_instant, parse_manifest
 from archiver_dbt.plan import Policy, Work, groups, pending
 from archiver_dbt.replay import Selection
 from archiver_dbt.storage import storage_for
@@ -137,14 +137,24 @@ class Transformer:
         last = self.ledger.last_entry()
         newest_applied = max(last.batch_ids) if last is not None else -1
         committed = self.archive.committed_after(newest_applied)
-        if not committed:
+        if not committed and (last is None or not self._recreated(newest_applied, last)):
             return [], None, set()
-        query_id = self._query_of(committed)
-        if last is not None and not last.applies_to(query_id):
-            # The ledger's newest batch is another query's (the archive was restarted under a new query): its ids
+        query_id = self._query_of(committed) if committed else None
+        if last is not None and (not committed or not last.applies_to(query_id)):
+            # The ledger's newest batch is another query's (the archive was recreated under a new query): its ids
             # say nothing about this query's, so look at every name and entry.
-            return self.archive.committed(), query_id, self.ledger.applied(query_id)
+            everything = self.archive.committed()
+            query_id = self._query_of(everything)
+            return everything, query_id, self.ledger.applied(query_id)
         return committed, query_id, set(last.batch_ids) if last is not None else set()
+
+    def _recreated(self, newest_applied: int, last: LedgerEntry) -> bool:
+        """Whether the ledger's newest applied batch is no longer this archive's (one read): its manifest is gone or
+        another query's, as when the archive was recreated at the same root and the new query's ids have not yet
+        passed the old ones. expire-manifests always keeps the newest manifest, so expiry alone never says yes."""
+        uri = uris.join(self.archive.manifests_dir, layout.numbered_name(newest_applied))
+        text = self.archive.storage.read_text(uri)
+        return text is None or not last.applies_to(parse_manifest(text, uri).query_id)
 
     def status(self) -> Status:
         committed = self.archive.committed()
