@@ -34,6 +34,8 @@ FILES_ON_DISK = 2000
 PENDING = 10
 QUERY = "5f0c7a52-1b7e-4f43-9d55-3c1e0cbd0a11"
 OLD = time.time() - 10 * 86400
+# Parallel PUT connections to S3Mock: one connection does ~10 PUTs/s there, so the log is written by many at once.
+S3_WRITERS = int(os.environ.get("SCALE_S3_WRITERS", "16"))
 
 
 def manifest(b: int, totals: dict) -> dict:
@@ -117,7 +119,7 @@ class Writer:
                 os.utime(path, (OLD, OLD))
             return
         self.pending.append((relative, data))
-        if len(self.pending) >= 4000:
+        if len(self.pending) >= 8000:
             self.flush()
 
     def put_now(self, key: str, text: str) -> None:
@@ -132,7 +134,7 @@ class Writer:
         from urllib.parse import urlparse
 
         host = urlparse(self.endpoint)
-        chunks = [self.pending[i::4] for i in range(4)]
+        chunks = [self.pending[i::S3_WRITERS] for i in range(S3_WRITERS)]
 
         def send(chunk: list[tuple[str, bytes]]) -> None:
             conn = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
@@ -144,7 +146,7 @@ class Writer:
                     raise SystemExit(f"PUT {key}: {r.status}")
             conn.close()
 
-        with ThreadPoolExecutor(4) as pool:
+        with ThreadPoolExecutor(S3_WRITERS) as pool:
             list(pool.map(send, chunks))
         self.pending = []
 
