@@ -104,7 +104,7 @@ def ledger(applied: int) -> str:
 
 
 class Writer:
-    """Writes the log: files on local disk, or objects on S3Mock (path-style PUTs over a few kept-alive connections)."""
+    """Writes the log: files on local disk, or objects on S3Mock (path-style PUTs over SCALE_S3_WRITERS kept-alive connections)."""
 
     def __init__(self, root: str, endpoint: str | None = None) -> None:
         self.root, self.endpoint = root, endpoint
@@ -263,7 +263,7 @@ def s3_conf(endpoint: str) -> dict:
 
 def ensure_s3fs() -> None:
     python = str(ROOT / ".venv/dbt/bin/python")
-    if subprocess.run([python, "-c", "import s3fs"], capture_output=True).returncode != 0:
+    if subprocess.run([python, "-c", "import s3fs"], check=False, capture_output=True).returncode != 0:
         subprocess.run([python, "-m", "pip", "install", "-q", "s3fs"], check=True)
 
 
